@@ -1,0 +1,43 @@
+# Two commands matter: `make run` and `make test`. Each installs what it needs first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CDK := node_modules/.bin/cdk
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PYTHONPATH := $(CURDIR)/functions:$(CURDIR)
+
+.PHONY: install run test lint synth deploy bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+$(CDK): package.json
+	npm install --no-audit --no-fund --silent
+	touch $(CDK)
+
+install: $(STAMP) $(CDK)
+
+run: $(STAMP)
+	$(BIN)/python -m local_api
+
+test: install
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+synth: install
+	$(CDK) synth --quiet
+
+deploy: install
+	$(CDK) deploy --require-approval never $(CDK_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m local_api.bench
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out .pytest_cache

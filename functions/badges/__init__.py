@@ -1,0 +1,1 @@
+"""Badges: the shared domain layer every endpoint Lambda imports."""

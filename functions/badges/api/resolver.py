@@ -1,0 +1,114 @@
+"""The resolver factory: every endpoint's Powertools resolver, with the envelope, the catalogue and validation."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.request import Request
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from badges.api.envelope import JSON, error_body, error_response
+from badges.api.observability import logger, metrics, tracer
+from badges.domain.errors import BadgesError, Err, ErrorDetail
+from badges.domain.fields import CODED_ERROR
+from badges.domain.identity import Caller
+
+MAX_BODY_BYTES = 256 * 1024
+_ENUM_ERRORS = {"enum", "literal_error"}
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def _reference(loc: tuple) -> str | None:
+    """('body', 'ownership', 'restrictedToOwners', 0) -> 'ownership.restrictedToOwners[0]'."""
+    path = ""
+    for part in loc[1:]:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or None
+
+
+def detail_of(error: dict[str, Any]) -> ErrorDetail:
+    """One pydantic error as one catalogue entry, with the field path as its reference."""
+    kind, loc = error["type"], tuple(error.get("loc", ()))
+    reference = _reference(loc)
+    if kind == CODED_ERROR:
+        return ErrorDetail(error["ctx"]["code"], error["msg"], reference)
+    if kind == "json_invalid":
+        return ErrorDetail.of(Err.MALFORMED_JSON, message=f"Malformed JSON body: {error.get('ctx', {}).get('error')}")
+    if kind == "missing":
+        return ErrorDetail.of(Err.FIELD_REQUIRED, reference or loc[0] if loc else None)
+    if kind in _ENUM_ERRORS:
+        return ErrorDetail.of(Err.INVALID_ENUM, reference, f"Invalid enum value: {error['msg']}")
+    return ErrorDetail.of(Err.INVALID_VALUE, reference, f"Invalid value: {error['msg']}")
+
+
+def _envelope(status: int, details: list[ErrorDetail], headers: dict[str, str] | None = None) -> Response:
+    return Response(status_code=status, content_type=JSON, body=error_body(details), headers=headers)
+
+
+def _refuse_body(event: dict[str, Any]) -> dict[str, Any] | None:
+    """413 or 415 before any parsing, so a wrong body is never half read."""
+    if event.get("httpMethod") not in _BODY_METHODS:
+        return None
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    content_type = (headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type and content_type != JSON and not content_type.endswith("+json"):
+        return error_response(415, [ErrorDetail.of(Err.UNSUPPORTED_MEDIA_TYPE, "Content-Type")])
+    if len(event.get("body") or "") > MAX_BODY_BYTES:
+        return error_response(413, [ErrorDetail.of(Err.BODY_TOO_LARGE)])
+    return None
+
+
+class BadgesResolver(APIGatewayRestResolver):
+    def resolve(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return _refuse_body(event) or super().resolve(event, context)
+
+
+def build_resolver() -> BadgesResolver:
+    """A resolver whose every answer, refusal and fault is an envelope with a catalogue code."""
+    app = BadgesResolver(enable_validation=True)
+
+    @app.exception_handler(BadgesError)
+    def on_badges_error(exc: BadgesError) -> Response:
+        return _envelope(exc.status, exc.details, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    def on_invalid_request(exc: RequestValidationError) -> Response:
+        return _envelope(400, [detail_of(error) for error in exc.errors()])
+
+    @app.not_found
+    def on_not_found(_: NotFoundError) -> Response:
+        return _envelope(404, [ErrorDetail.of(Err.NOT_FOUND, "path")])
+
+    @app.exception_handler(Exception)
+    def on_fault(exc: Exception) -> Response:
+        correlation_id = app.current_event.request_context.request_id
+        logger.exception("unexpected fault", extra={"correlation_id": correlation_id})
+        message = f"Internal error; correlation id {correlation_id}"
+        return _envelope(500, [ErrorDetail.of(Err.INTERNAL, message=message)])
+
+    return app
+
+
+def current_caller(request: Request) -> Caller:
+    """The org and user the authorizer vouched for; never read from the body."""
+    context = request.resolved_event.request_context.authorizer or {}
+    try:
+        return Caller(org_id=int(context["orgId"]), user_id=int(context["userId"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadgesError(Err.UNAUTHORIZED) from exc
+
+
+def entrypoint(app: BadgesResolver) -> Callable[[dict, LambdaContext], dict]:
+    """The Lambda entry point for a resolver, with structured logs, a trace and metrics flushed per call."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    @metrics.log_metrics
+    @tracer.capture_lambda_handler(capture_response=False)
+    def lambda_handler(event: dict, context: LambdaContext) -> dict:
+        return app.resolve(event, context)
+
+    return lambda_handler

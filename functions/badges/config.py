@@ -1,0 +1,68 @@
+"""Settings from the environment: the only module that reads os.environ."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+from badges.store.tables import TABLES
+
+# The variable that names each table: BADGES_TABLE_BADGES, BADGES_TABLE_CREDENTIALS.
+TABLE_ENV_PREFIX = "BADGES_TABLE_"
+
+
+def table_env_var(logical_name: str) -> str:
+    return TABLE_ENV_PREFIX + logical_name.upper()
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_names: dict[str, str]
+    dynamodb_endpoint: str | None  # set for the local server: an embedded or external DynamoDB-compatible store
+    region: str
+
+    def table(self, logical_name: str) -> str:
+        return self.table_names[logical_name]
+
+
+@cache
+def settings() -> Settings:
+    """Read once per process; tests call settings.cache_clear() after changing the environment."""
+    return Settings(
+        table_names={t.logical_name: os.environ.get(table_env_var(t.logical_name), t.logical_name) for t in TABLES},
+        dynamodb_endpoint=os.environ.get("BADGES_DYNAMODB_ENDPOINT") or None,
+        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+    )
+
+
+@dataclass(frozen=True)
+class LocalSettings:
+    """What `make run` reads: where to listen, which credentials to seed, which store to use."""
+
+    host: str
+    port: int
+    credentials_file: str | None
+    dynamodb_endpoint: str | None
+    authorizer_cache_ttl: int
+
+
+def local_settings() -> LocalSettings:
+    return LocalSettings(
+        host=os.environ.get("HOST", "127.0.0.1"),
+        port=int(os.environ.get("PORT", "3000")),
+        credentials_file=os.environ.get("BADGES_LOCAL_CREDENTIALS") or None,
+        dynamodb_endpoint=os.environ.get("BADGES_DYNAMODB_ENDPOINT") or None,
+        authorizer_cache_ttl=int(os.environ.get("BADGES_AUTHORIZER_CACHE_TTL", "300")),
+    )
+
+
+def configure_local_process(table_names: dict[str, str], endpoint: str) -> None:
+    """Point this process's app code at a local store, as the stack's environment would in Lambda."""
+    for logical_name, name in table_names.items():
+        os.environ[table_env_var(logical_name)] = name
+    os.environ["BADGES_DYNAMODB_ENDPOINT"] = endpoint
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    settings.cache_clear()

@@ -1,0 +1,95 @@
+"""The error catalogue: every code the API answers with, its message and HTTP status, in one place."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    code: int
+    message: str
+    status: int
+
+
+class Err(Enum):
+    """Capillary's documented codes first, then the project's own (1000 and up) where Capillary has none."""
+
+    INVALID_ENUM = ErrorSpec(400, "Invalid enum value", 400)
+    UNAUTHORIZED = ErrorSpec(401, "Invalid or missing credentials", 401)
+    FORBIDDEN = ErrorSpec(403, "Forbidden", 403)
+    NOT_FOUND = ErrorSpec(404, "Resource not found", 404)
+    BADGE_NOT_FOUND = ErrorSpec(404, "Passed badge is not found", 404)
+    GROUP_NOT_FOUND = ErrorSpec(404, "Passed group is not found", 404)
+    METHOD_NOT_ALLOWED = ErrorSpec(405, "Method not allowed", 405)
+    BODY_TOO_LARGE = ErrorSpec(413, "Request body too large", 413)
+    UNSUPPORTED_MEDIA_TYPE = ErrorSpec(415, "Content-Type must be application/json", 415)
+    INTERNAL = ErrorSpec(500, "Internal error", 500)
+    UNAVAILABLE = ErrorSpec(503, "Service busy, retry later", 503)
+    GROUP_RANK_MANDATORY = ErrorSpec(732, "Group Rank is Mandatory.", 400)
+    GROUP_NAME_TAKEN = ErrorSpec(733, "Group Name should be Unique.", 400)
+    MALFORMED_JSON = ErrorSpec(1000, "Malformed JSON body", 400)
+    FIELD_REQUIRED = ErrorSpec(1001, "Field is required", 400)
+    INVALID_VALUE = ErrorSpec(1002, "Invalid value", 400)
+    INVALID_PAGE_TOKEN = ErrorSpec(1003, "Invalid page token", 400)
+
+    @property
+    def code(self) -> int:
+        return self.value.code
+
+    @property
+    def status(self) -> int:
+        return self.value.status
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    """One entry of the envelope's errors list."""
+
+    code: int
+    message: str
+    reference: str | None = None
+
+    @classmethod
+    def of(cls, err: Err, reference: str | None = None, message: str | None = None) -> ErrorDetail:
+        return cls(err.code, message or err.value.message, reference)
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": self.message, "reference": self.reference}
+
+
+class BadgesError(Exception):
+    """A refusal the caller caused or must hear about; carries its catalogue entry and HTTP status."""
+
+    def __init__(self, err: Err, reference: str | None = None, message: str | None = None,
+                 details: list[ErrorDetail] | None = None, headers: dict[str, str] | None = None):
+        self.status = err.status
+        self.details = details or [ErrorDetail.of(err, reference, message)]
+        self.headers = headers or {}
+        super().__init__(f"{err.name}: {self.details[0].message}")
+
+
+class ValidationFailed(BadgesError):
+    """Several input errors found at once; all are reported together with HTTP 400."""
+
+    def __init__(self, details: list[ErrorDetail]):
+        super().__init__(Err.INVALID_VALUE, details=details)
+
+
+class GroupNotFound(BadgesError):
+    def __init__(self, group_id: str):
+        super().__init__(Err.GROUP_NOT_FOUND, reference="groupId")
+        self.group_id = group_id
+
+
+class GroupNameTaken(BadgesError):
+    def __init__(self, name: str):
+        super().__init__(Err.GROUP_NAME_TAKEN, reference="name")
+        self.name = name
+
+
+class ServiceUnavailable(BadgesError):
+    """DynamoDB throttled us or a transaction kept conflicting; the caller should retry shortly."""
+
+    def __init__(self, retry_after_seconds: int = 1):
+        super().__init__(Err.UNAVAILABLE, headers={"Retry-After": str(retry_after_seconds)})

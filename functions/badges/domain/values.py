@@ -1,0 +1,49 @@
+"""Times and identifiers as the API reads and writes them (CONTRACT section 4)."""
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+
+_MILLIS_THRESHOLD = 10**11  # an epoch value above this is milliseconds
+
+
+def now() -> Decimal:
+    """The current time as epoch seconds with microseconds, exact enough to store in DynamoDB."""
+    return Decimal(time.time_ns() // 1_000) / Decimal(1_000_000)
+
+
+def parse_time(value: int | float | str | Decimal) -> Decimal:
+    """Epoch seconds, epoch milliseconds or an ISO 8601 string -> epoch seconds; ValueError if none of these."""
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not a time")
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return parse_time(Decimal(text))
+        except ArithmeticError:
+            pass
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return Decimal(str(parsed.timestamp()))
+    number = Decimal(str(value))
+    if not number.is_finite():
+        raise ValueError("not a finite number")
+    return number / 1000 if abs(number) > _MILLIS_THRESHOLD else number
+
+
+def to_epoch(value: Decimal) -> float:
+    return float(value)
+
+
+def to_iso(value: Decimal) -> str:
+    """UTC ISO 8601 with milliseconds and a Z, the spec's format: 2023-11-03T21:51:00.192Z."""
+    moment = datetime.fromtimestamp(float(value), tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def new_id() -> str:
+    """A 24-hex-digit id shaped like Capillary's: 4 bytes of epoch seconds, then 8 random bytes; sorts by time."""
+    return f"{int(time.time()):08x}{os.urandom(8).hex()}"

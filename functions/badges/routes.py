@@ -1,0 +1,70 @@
+"""The route table: one row per endpoint Lambda, read by the CDK stack and the local server alike."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+BASE_PATH = "/api_gateway/v1/badges"
+
+# DynamoDB action sets a route may declare; the CDK stack grants exactly these, per table.
+READ = ("dynamodb:GetItem", "dynamodb:Query")
+WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem")
+
+
+@dataclass(frozen=True)
+class Route:
+    """An HTTP method and path served by one Lambda, and the table actions that Lambda may perform."""
+
+    method: str
+    path: str  # relative to BASE_PATH, API Gateway template syntax: /group/{groupId}
+    handler: str  # module under functions/handlers exposing lambda_handler
+    table_actions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # logical table -> actions
+
+    @property
+    def full_path(self) -> str:
+        return BASE_PATH + self.path
+
+    @property
+    def function_id(self) -> str:
+        """A stable CamelCase id for the CDK construct: create_group -> CreateGroup."""
+        return "".join(part.capitalize() for part in self.handler.split("_"))
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("POST", "/group", "create_group", {"badges": ("dynamodb:TransactWriteItems", "dynamodb:PutItem")}),
+    Route("GET", "/group", "list_groups", {"badges": ("dynamodb:Query",)}),
+    Route("GET", "/group/{groupId}", "get_group", {"badges": ("dynamodb:GetItem",)}),
+    Route(
+        "PUT",
+        "/group/{groupId}",
+        "update_group",
+        {"badges": ("dynamodb:GetItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem",
+                    "dynamodb:PutItem", "dynamodb:DeleteItem")},
+    ),
+)
+
+# Answers every method and path no route claims: 404 for an unknown path, 405 for a known path.
+FALLBACK_HANDLER = "fallback"
+# The Lambda REQUEST authorizer in front of every method; it reads the credentials table only.
+AUTHORIZER_HANDLER = "authorizer"
+AUTHORIZER_TABLE_ACTIONS = {"credentials": ("dynamodb:GetItem",)}
+
+
+def route_paths() -> list[str]:
+    """Every distinct full path the API serves, in table order."""
+    return list(dict.fromkeys(route.full_path for route in ROUTES))
+
+
+def _matches(template: str, path: str) -> bool:
+    """Whether a concrete path fits an API Gateway template such as /group/{groupId}."""
+    want, got = template.strip("/").split("/"), path.strip("/").split("/")
+    return len(want) == len(got) and all(
+        (w.startswith("{") and w.endswith("}") and g) or w == g for w, g in zip(want, got, strict=True))
+
+
+def allowed_methods(path: str) -> list[str]:
+    """The methods the API serves at a concrete path; empty when no route has that path."""
+    return sorted({route.method for route in ROUTES if _matches(route.full_path, path)})
+
+
+def find_route(method: str, path: str) -> Route | None:
+    return next((r for r in ROUTES if r.method == method and _matches(r.full_path, path)), None)

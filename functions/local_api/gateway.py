@@ -1,0 +1,191 @@
+"""An API Gateway REST API in miniature: authorizer with result caching, routing by the route table,
+proxy events in and proxy results out, each Lambda run in its own warm instances as Lambda scales them."""
+from __future__ import annotations
+
+import base64
+import importlib.util
+import itertools
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from badges.api.envelope import error_response
+from badges.domain.errors import Err, ErrorDetail
+from badges.routes import AUTHORIZER_HANDLER, BASE_PATH, FALLBACK_HANDLER, ROUTES, Route, find_route
+
+HANDLERS_DIR = Path(__file__).resolve().parent.parent / "handlers"
+STAGE = "local"
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+API_ID = "local"
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    memory_limit_in_mb: int = 256
+    function_version: str = "$LATEST"
+    log_group_name: str = "local"
+    log_stream_name: str = "local"
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+class Function:
+    """One Lambda function: a pool of instances, each a fresh import of its handler module, one call at a time."""
+
+    _serial = itertools.count()
+
+    def __init__(self, handler: str):
+        self.handler = handler
+        self._idle: list[ModuleType] = []
+        self._lock = threading.Lock()
+
+    def _new_instance(self) -> ModuleType:
+        # A distinct module object per instance: a resolver keeps the current event on itself, as one
+        # Lambda sandbox does, so two concurrent calls must never share one.
+        spec = importlib.util.spec_from_file_location(
+            f"handlers.{self.handler}__{next(self._serial)}", HANDLERS_DIR / f"{self.handler}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # pydantic resolves the handler's generic models through sys.modules
+        spec.loader.exec_module(module)
+        return module
+
+    def invoke(self, event: dict) -> dict:
+        with self._lock:
+            instance = self._idle.pop() if self._idle else None
+        instance = instance or self._new_instance()
+        try:
+            return instance.lambda_handler(event, LambdaContext(function_name=self.handler))
+        finally:
+            with self._lock:
+                self._idle.append(instance)
+
+    def warm(self) -> None:
+        with self._lock:
+            self._idle.append(self._new_instance())
+
+
+class Gateway:
+    """Turns an HTTP request into what API Gateway would answer: (status, headers, body)."""
+
+    def __init__(self, authorizer_cache_ttl: int = 300):
+        self._functions = {name: Function(name) for name in
+                           [r.handler for r in ROUTES] + [FALLBACK_HANDLER, AUTHORIZER_HANDLER]}
+        self._cache_ttl = authorizer_cache_ttl
+        self._auth_cache: dict[str, tuple[float, dict]] = {}
+        self._auth_lock = threading.Lock()
+
+    def warm(self) -> None:
+        for function in self._functions.values():
+            function.warm()
+
+    def handle(self, method: str, raw_path: str, headers: dict[str, list[str]], body: bytes) -> tuple[int, dict, bytes]:
+        url = urlsplit(raw_path)
+        path = url.path
+        if path != BASE_PATH and not path.startswith(BASE_PATH + "/"):
+            return self._result(error_response(404, [ErrorDetail.of(Err.NOT_FOUND, "path")]))
+        route = find_route(method, path)
+        single = {name: values[-1] for name, values in headers.items()}
+        request_id = str(uuid.uuid4())
+        authorization = next((v for k, v in single.items() if k.lower() == "authorization"), None)
+        if not authorization:  # the identity source is missing: API Gateway refuses without calling the authorizer
+            return self._result(error_response(401, [ErrorDetail.of(Err.UNAUTHORIZED)]))
+        resource = route.full_path if route else BASE_PATH + "/{proxy+}"
+        policy = self._authorize(authorization, method, path, resource, single, request_id)
+        if isinstance(policy, int):
+            err = Err.UNAUTHORIZED if policy == 401 else (Err.FORBIDDEN if policy == 403 else Err.INTERNAL)
+            return self._result(error_response(policy, [ErrorDetail.of(err)]))
+        event = self._proxy_event(method, url, route, resource, headers, body, policy, request_id)
+        handler = route.handler if route else FALLBACK_HANDLER
+        try:
+            return self._result(self._functions[handler].invoke(event))
+        except Exception:  # a Lambda crash: API Gateway answers 502 without details
+            return self._result(error_response(502, [ErrorDetail.of(Err.INTERNAL)]))
+
+    def _authorize(self, authorization: str, method: str, path: str, resource: str, headers: dict[str, str],
+                   request_id: str) -> dict | int:
+        now = time.monotonic()
+        with self._auth_lock:
+            cached = self._auth_cache.get(authorization)
+        if cached and cached[0] > now:
+            policy = cached[1]
+        else:
+            event = {
+                "type": "REQUEST", "resource": resource, "path": path, "httpMethod": method, "headers": headers,
+                "methodArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/{STAGE}/{method}{path}",
+                "requestContext": {"requestId": request_id, "stage": STAGE, "accountId": ACCOUNT,
+                                   "apiId": API_ID, "httpMethod": method, "path": path},
+            }
+            try:
+                policy = self._functions[AUTHORIZER_HANDLER].invoke(event)
+            except Exception as exc:
+                return 401 if str(exc) == "Unauthorized" else 500
+            with self._auth_lock:
+                self._auth_cache[authorization] = (now + self._cache_ttl, policy)
+        statements = policy.get("policyDocument", {}).get("Statement", [])
+        if not any(s.get("Effect") == "Allow" for s in statements):
+            return 403
+        return policy
+
+    @staticmethod
+    def _proxy_event(method: str, url, route: Route | None, resource: str, headers: dict[str, list[str]],
+                     body: bytes, policy: dict, request_id: str) -> dict[str, Any]:
+        query = parse_qs(url.query, keep_blank_values=True)
+        path_params = _path_params(route.full_path, url.path) if route else {"proxy": url.path[len(BASE_PATH) + 1:]}
+        text = body.decode("utf-8", errors="surrogateescape") if body else None
+        binary = text is not None and not _is_utf8(body)
+        return {
+            "resource": resource,
+            "path": url.path,
+            "httpMethod": method,
+            "headers": {name: values[-1] for name, values in headers.items()},
+            "multiValueHeaders": headers,
+            "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
+            "multiValueQueryStringParameters": query or None,
+            "pathParameters": path_params or None,
+            "stageVariables": None,
+            "requestContext": {
+                "resourcePath": resource, "httpMethod": method, "path": f"/{STAGE}{url.path}", "stage": STAGE,
+                "requestId": request_id, "accountId": ACCOUNT, "apiId": API_ID,
+                "requestTimeEpoch": int(time.time() * 1000),
+                "identity": {"sourceIp": "127.0.0.1"},
+                "authorizer": {"principalId": policy.get("principalId"), **policy.get("context", {})},
+            },
+            "body": base64.b64encode(body).decode() if binary else text,
+            "isBase64Encoded": binary,
+        }
+
+    @staticmethod
+    def _result(result: dict) -> tuple[int, dict, bytes]:
+        headers = dict(result.get("headers") or {})
+        for name, values in (result.get("multiValueHeaders") or {}).items():
+            headers[name] = ", ".join(str(v) for v in values)
+        raw = result.get("body") or ""
+        body = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode()
+        return int(result.get("statusCode", 200)), headers, body
+
+
+def _path_params(template: str, path: str) -> dict[str, str]:
+    return {t[1:-1]: p for t, p in zip(template.strip("/").split("/"), path.strip("/").split("/"), strict=True)
+            if t.startswith("{")}
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False

@@ -1,0 +1,103 @@
+"""`make run`: the whole API on http://127.0.0.1:3000, on an embedded in-memory DynamoDB unless told otherwise."""
+from __future__ import annotations
+
+import json
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import boto3
+from botocore.exceptions import ClientError
+
+from badges.config import LocalSettings, configure_local_process, local_settings
+from badges.service.auth import add_credential
+from badges.store.credentials import CredentialExists, credential_store
+from badges.store.tables import TABLES
+from local_api.embedded import EmbeddedDynamoDB
+from local_api.gateway import Gateway
+
+DEV_CREDENTIAL = {"username": "dev", "password": "badges-dev", "orgId": 100458, "userId": 1}
+
+
+def ensure_tables(endpoint: str) -> dict[str, str]:
+    """Create every table the stack defines, if missing; returns logical name -> table name."""
+    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id="local", aws_secret_access_key="local")
+    names = {table.logical_name: f"badges-{table.logical_name}" for table in TABLES}
+    for table in TABLES:
+        try:
+            client.create_table(**table.create_table_kwargs(names[table.logical_name]))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ResourceInUseException":
+                raise
+        if table.ttl_attribute:
+            client.update_time_to_live(TableName=names[table.logical_name], TimeToLiveSpecification={
+                "Enabled": True, "AttributeName": table.ttl_attribute})
+    return names
+
+
+def seed_credentials(cfg: LocalSettings) -> list[dict]:
+    entries = json.loads(Path(cfg.credentials_file).read_text()) if cfg.credentials_file else [DEV_CREDENTIAL]
+    for entry in entries:
+        try:
+            add_credential(credential_store(), entry["username"], entry["password"], int(entry["orgId"]),
+                           int(entry["userId"]), replace=True)
+        except CredentialExists:  # pragma: no cover - replace=True never refuses
+            pass
+    return entries
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    gateway: Gateway
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers: dict[str, list[str]] = {}
+        for name, value in self.headers.items():
+            headers.setdefault(name, []).append(value)
+        status, out_headers, out_body = self.gateway.handle(self.command, self.path, headers, body)
+        self.send_response(status)
+        for name, value in out_headers.items():
+            if name.lower() != "content-length":
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(out_body)))
+        self.end_headers()
+        self.wfile.write(out_body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
+
+    def log_message(self, format: str, *args) -> None:  # one access line per request, on stderr
+        sys.stderr.write(json.dumps({"access": format % args, "client": self.client_address[0]}) + "\n")
+
+
+def serve(cfg: LocalSettings) -> None:
+    endpoint = cfg.dynamodb_endpoint
+    if endpoint is None:
+        endpoint = EmbeddedDynamoDB().start().endpoint
+    configure_local_process(ensure_tables(endpoint), endpoint)
+    credentials = seed_credentials(cfg)
+    gateway = Gateway(authorizer_cache_ttl=cfg.authorizer_cache_ttl)
+    gateway.warm()
+    handler = type("Handler", (_Handler,), {"gateway": gateway})
+    server = ThreadingHTTPServer((cfg.host, cfg.port), handler)
+    server.daemon_threads = True
+    host, port = server.server_address[:2]
+    store = "embedded in-memory DynamoDB (moto)" if cfg.dynamodb_endpoint is None else endpoint
+    print(f"Badges API listening on http://{host}:{port}/api_gateway/v1/badges  (store: {store})", flush=True)
+    if not cfg.credentials_file:
+        dev = credentials[0]
+        print(f"dev credential: {dev['username']}:{dev['password']} (orgId {dev['orgId']}, userId {dev['userId']})"
+              f"  e.g. curl -u {dev['username']}:{dev['password']} http://{host}:{port}/api_gateway/v1/badges/group",
+              flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def main() -> None:
+    serve(local_settings())
