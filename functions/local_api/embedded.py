@@ -24,7 +24,11 @@ class _Serialized:
 
 class EmbeddedDynamoDB:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access line per DynamoDB call
         app = _Serialized(DomainDispatcherApplication(create_backend_app))

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from badges.api.envelope import error_response
 from badges.domain.errors import Err, ErrorDetail
-from badges.routes import AUTHORIZER_HANDLER, BASE_PATH, FALLBACK_HANDLER, ROUTES, Route, find_route
+from badges.routes import AUTHORIZER_HANDLER, BASE_PATH, FALLBACK_HANDLER, ROUTES, find_route
 
 HANDLERS_DIR = Path(__file__).resolve().parent.parent / "handlers"
 STAGE = "local"
@@ -108,7 +108,8 @@ class Gateway:
         if isinstance(policy, int):
             err = Err.UNAUTHORIZED if policy == 401 else (Err.FORBIDDEN if policy == 403 else Err.INTERNAL)
             return self._result(error_response(policy, [ErrorDetail.of(err)]))
-        event = self._proxy_event(method, url, route, resource, headers, body, policy, request_id)
+        authorizer = {"principalId": policy.get("principalId"), **policy.get("context", {})}
+        event = proxy_event(method, raw_path, headers, body, authorizer, request_id)
         handler = route.handler if route else FALLBACK_HANDLER
         try:
             return self._result(self._functions[handler].invoke(event))
@@ -141,34 +142,6 @@ class Gateway:
         return policy
 
     @staticmethod
-    def _proxy_event(method: str, url, route: Route | None, resource: str, headers: dict[str, list[str]],
-                     body: bytes, policy: dict, request_id: str) -> dict[str, Any]:
-        query = parse_qs(url.query, keep_blank_values=True)
-        path_params = _path_params(route.full_path, url.path) if route else {"proxy": url.path[len(BASE_PATH) + 1:]}
-        text = body.decode("utf-8", errors="surrogateescape") if body else None
-        binary = text is not None and not _is_utf8(body)
-        return {
-            "resource": resource,
-            "path": url.path,
-            "httpMethod": method,
-            "headers": {name: values[-1] for name, values in headers.items()},
-            "multiValueHeaders": headers,
-            "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
-            "multiValueQueryStringParameters": query or None,
-            "pathParameters": path_params or None,
-            "stageVariables": None,
-            "requestContext": {
-                "resourcePath": resource, "httpMethod": method, "path": f"/{STAGE}{url.path}", "stage": STAGE,
-                "requestId": request_id, "accountId": ACCOUNT, "apiId": API_ID,
-                "requestTimeEpoch": int(time.time() * 1000),
-                "identity": {"sourceIp": "127.0.0.1"},
-                "authorizer": {"principalId": policy.get("principalId"), **policy.get("context", {})},
-            },
-            "body": base64.b64encode(body).decode() if binary else text,
-            "isBase64Encoded": binary,
-        }
-
-    @staticmethod
     def _result(result: dict) -> tuple[int, dict, bytes]:
         headers = dict(result.get("headers") or {})
         for name, values in (result.get("multiValueHeaders") or {}).items():
@@ -176,6 +149,38 @@ class Gateway:
         raw = result.get("body") or ""
         body = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode()
         return int(result.get("statusCode", 200)), headers, body
+
+
+def proxy_event(method: str, raw_path: str, headers: dict[str, list[str]], body: bytes | None,
+                authorizer: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+    """The API Gateway REST proxy event for a request, with the authorizer's context as the deployed API passes it."""
+    url = urlsplit(raw_path)
+    route = find_route(method, url.path)
+    resource = route.full_path if route else BASE_PATH + "/{proxy+}"
+    query = parse_qs(url.query, keep_blank_values=True)
+    path_params = _path_params(route.full_path, url.path) if route else {"proxy": url.path[len(BASE_PATH) + 1:]}
+    binary = bool(body) and not _is_utf8(body)
+    text = None if not body else (base64.b64encode(body).decode() if binary else body.decode("utf-8"))
+    return {
+        "resource": resource,
+        "path": url.path,
+        "httpMethod": method,
+        "headers": {name: values[-1] for name, values in headers.items()},
+        "multiValueHeaders": headers,
+        "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
+        "multiValueQueryStringParameters": query or None,
+        "pathParameters": path_params or None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": resource, "httpMethod": method, "path": f"/{STAGE}{url.path}", "stage": STAGE,
+            "requestId": request_id or str(uuid.uuid4()), "accountId": ACCOUNT, "apiId": API_ID,
+            "requestTimeEpoch": int(time.time() * 1000),
+            "identity": {"sourceIp": "127.0.0.1"},
+            "authorizer": authorizer,
+        },
+        "body": text,
+        "isBase64Encoded": binary,
+    }
 
 
 def _path_params(template: str, path: str) -> dict[str, str]:

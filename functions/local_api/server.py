@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from badges.config import LocalSettings, configure_local_process, local_settings
 from badges.service.auth import add_credential
-from badges.store.credentials import CredentialExists, credential_store
+from badges.store.credentials import credential_store
 from badges.store.tables import TABLES
 from local_api.embedded import EmbeddedDynamoDB
 from local_api.gateway import Gateway
@@ -39,11 +39,8 @@ def ensure_tables(endpoint: str) -> dict[str, str]:
 def seed_credentials(cfg: LocalSettings) -> list[dict]:
     entries = json.loads(Path(cfg.credentials_file).read_text()) if cfg.credentials_file else [DEV_CREDENTIAL]
     for entry in entries:
-        try:
-            add_credential(credential_store(), entry["username"], entry["password"], int(entry["orgId"]),
-                           int(entry["userId"]), replace=True)
-        except CredentialExists:  # pragma: no cover - replace=True never refuses
-            pass
+        add_credential(credential_store(), entry["username"], entry["password"], int(entry["orgId"]),
+                       int(entry["userId"]), replace=True)
     return entries
 
 

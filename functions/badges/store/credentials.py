@@ -11,7 +11,7 @@ from badges.domain.credentials import Credential
 from badges.store.dynamo import dynamodb_client, from_item, to_item
 
 
-class CredentialExists(Exception):  # noqa: N818
+class CredentialExists(Exception):
     """The username is taken; pass replace=True to rotate its secret."""
 
 

@@ -15,7 +15,7 @@ class Page(Generic[T]):
     next_token: str | None
 
 
-class StaleWrite(Exception):  # noqa: N818 - a signal between adapter and service, never shown to a caller
+class StaleWrite(Exception):
     """The item changed since it was read; the service re-reads and tries again."""
 
 

@@ -1,0 +1,24 @@
+"""Shared test setup: no real AWS, fresh caches between tests."""
+from __future__ import annotations
+
+import pytest
+
+from badges.config import settings
+from badges.store.credentials import credential_store
+from badges.store.dynamo import dynamodb_client, group_store
+
+
+@pytest.fixture(autouse=True)
+def _no_real_aws(monkeypatch):
+    """Dummy credentials so no test can reach a real account, and app caches reset around every test."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    monkeypatch.delenv("BADGES_DYNAMODB_ENDPOINT", raising=False)
+    caches = (settings, dynamodb_client, group_store, credential_store)
+    for cached in caches:
+        cached.cache_clear()
+    yield
+    for cached in caches:
+        cached.cache_clear()
