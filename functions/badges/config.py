@@ -64,5 +64,4 @@ def configure_local_process(table_names: dict[str, str], endpoint: str) -> None:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     settings.cache_clear()

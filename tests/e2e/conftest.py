@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from http.client import HTTPConnection
@@ -66,26 +67,31 @@ class LocalServer:
 
     def __init__(self, env: dict[str, str]):
         full_env = {**os.environ, "PORT": "0", "PYTHONPATH": f"{ROOT / 'functions'}:{ROOT}", **env}
+        full_env.pop("POWERTOOLS_METRICS_DISABLED", None)
+        # Logs go to a file, not a pipe: a pipe nobody reads would fill up and stall the server.
+        self.log = tempfile.NamedTemporaryFile("w+", prefix="local-api-", suffix=".log")  # noqa: SIM115
         self.process = subprocess.Popen([sys.executable, "-m", "local_api"], cwd=ROOT, env=full_env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        self.lines: list[str] = []
+                                        stdout=self.log, stderr=subprocess.STDOUT, text=True)
+        wants = "dev credential" if not env.get("BADGES_LOCAL_CREDENTIALS") else "listening on"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            line = self.process.stdout.readline()
-            if not line:
-                raise RuntimeError(f"local server exited early: {self.lines}")
-            self.lines.append(line)
-            if found := re.search(r"listening on (http://[\d.]+:\d+)", line):
-                self.url = found.group(1)
-                if env.get("BADGES_LOCAL_CREDENTIALS"):
-                    return
-            elif "dev credential" in line:
+            printed = Path(self.log.name).read_text()
+            if wants in printed:
+                self.lines = printed.splitlines()
+                self.url = re.search(r"listening on (http://[\d.]+:\d+)", printed).group(1)
                 return
+            if self.process.poll() is not None:
+                raise RuntimeError(f"local server exited early: {printed}")
+            time.sleep(0.1)
         raise RuntimeError("local server did not start in time")
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text()
 
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
+        self.log.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,6 @@
 """`make run` itself: the dev credential it prints, and an external DynamoDB endpoint."""
+import json
+
 import boto3
 import pytest
 
@@ -15,6 +17,8 @@ def test_without_a_credentials_file_it_prints_and_accepts_the_dev_credential():
         assert "dev credential: dev:badges-dev (orgId 100458" in printed
         reply = Client(server.url, "dev", "badges-dev").post("/group", {"name": "first", "rank": 1})
         assert reply.status == 200 and reply.body["data"]["orgId"] == 100458
+        emf = [json.loads(line) for line in server.output().splitlines() if '"CloudWatchMetrics"' in line]
+        assert any(record.get("GroupCreated") == [1.0] for record in emf)  # metrics as Lambda would log them
     finally:
         server.stop()
 

@@ -107,7 +107,7 @@ def entrypoint(app: BadgesResolver) -> Callable[[dict, LambdaContext], dict]:
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @metrics.log_metrics
-    @tracer.capture_lambda_handler(capture_response=False)
+    @tracer().capture_lambda_handler(capture_response=False)
     def lambda_handler(event: dict, context: LambdaContext) -> dict:
         return app.resolve(event, context)
 

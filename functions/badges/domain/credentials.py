@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import os
 from dataclasses import dataclass
+from functools import cache
 
 _N, _R, _P, _LEN = 2**14, 8, 1, 32
 
@@ -36,8 +37,10 @@ def verify_secret(secret: str, secret_hash: str) -> bool:
     return scheme == "scrypt" and hmac.compare_digest(actual, expected)
 
 
-# Verified against when the username is unknown, so a miss costs the same time as a wrong secret.
-_DECOY_HASH = hash_secret("decoy", salt=b"badges-decoy-salt")
+@cache
+def _decoy_hash() -> str:
+    """Verified against when the username is unknown, so a miss costs the same time as a wrong secret."""
+    return hash_secret("decoy", salt=b"badges-decoy-salt")
 
 
 def parse_basic(authorization: str | None) -> tuple[str, str] | None:
@@ -58,6 +61,6 @@ def parse_basic(authorization: str | None) -> tuple[str, str] | None:
 def check(credential: Credential | None, secret: str) -> bool:
     """True when the credential exists and the secret matches it; same cost either way."""
     if credential is None:
-        verify_secret(secret, _DECOY_HASH)
+        verify_secret(secret, _decoy_hash())
         return False
     return verify_secret(secret, credential.secret_hash)
