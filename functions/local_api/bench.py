@@ -103,7 +103,8 @@ def main() -> None:
 
         seed = json.loads(invoke(create_group, "POST", "/group", {"name": "seed", "rank": 1})["body"])["data"]["id"]
         rows = [
-            measure("POST /group", meter, lambda i: invoke(create_group, "POST", "/group", {"name": f"g{i}", "rank": 1})),
+            measure("POST /group", meter,
+                    lambda i: invoke(create_group, "POST", "/group", {"name": f"g{i}", "rank": 1})),
             measure("GET /group/{id}", meter, lambda i: invoke(get_group, "GET", f"/group/{seed}")),
             measure("GET /group?limit=20", meter, lambda i: invoke(list_groups, "GET", "/group?limit=20")),
             measure("PUT /group/{id} (rank)", meter,
