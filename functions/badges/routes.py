@@ -23,11 +23,6 @@ class Route:
     def full_path(self) -> str:
         return BASE_PATH + self.path
 
-    @property
-    def function_id(self) -> str:
-        """A stable CamelCase id for the CDK construct: create_group -> CreateGroup."""
-        return "".join(part.capitalize() for part in self.handler.split("_"))
-
 
 ROUTES: tuple[Route, ...] = (
     Route("POST", "/group", "create_group", {"badges": ("dynamodb:TransactWriteItems", "dynamodb:PutItem")}),
@@ -47,6 +42,11 @@ FALLBACK_HANDLER = "fallback"
 # The Lambda REQUEST authorizer in front of every method; it reads the credentials table only.
 AUTHORIZER_HANDLER = "authorizer"
 AUTHORIZER_TABLE_ACTIONS = {"credentials": ("dynamodb:GetItem",)}
+
+
+def function_id(handler: str) -> str:
+    """The stable CamelCase construct id of a handler's function: create_group -> CreateGroup."""
+    return "".join(part.capitalize() for part in handler.split("_"))
 
 
 def route_paths() -> list[str]:

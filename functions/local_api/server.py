@@ -69,6 +69,11 @@ class _Handler(BaseHTTPRequestHandler):
         sys.stderr.write(json.dumps({"access": format % args, "client": self.client_address[0]}) + "\n")
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the default of 5 resets connections under a burst of concurrent callers
+
+
 def serve(cfg: LocalSettings) -> None:
     endpoint = cfg.dynamodb_endpoint
     if endpoint is None:
@@ -78,8 +83,7 @@ def serve(cfg: LocalSettings) -> None:
     gateway = Gateway(authorizer_cache_ttl=cfg.authorizer_cache_ttl)
     gateway.warm()
     handler = type("Handler", (_Handler,), {"gateway": gateway})
-    server = ThreadingHTTPServer((cfg.host, cfg.port), handler)
-    server.daemon_threads = True
+    server = _Server((cfg.host, cfg.port), handler)
     host, port = server.server_address[:2]
     store = "embedded in-memory DynamoDB (moto)" if cfg.dynamodb_endpoint is None else endpoint
     print(f"Badges API listening on http://{host}:{port}/api_gateway/v1/badges  (store: {store})", flush=True)

@@ -5,7 +5,7 @@ import pytest
 
 from tests.e2e.conftest import Client, unique
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = pytest.mark.e2e
 
 
 def all_groups(client: Client) -> list[dict]:

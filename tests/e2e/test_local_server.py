@@ -7,7 +7,7 @@ import pytest
 from local_api.embedded import EmbeddedDynamoDB
 from tests.e2e.conftest import Client, LocalServer
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = pytest.mark.e2e
 
 
 def test_without_a_credentials_file_it_prints_and_accepts_the_dev_credential():

@@ -1,0 +1,1 @@
+"""The Badges CDK infrastructure: BadgesStack and the constructs it is composed of."""

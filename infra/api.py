@@ -1,0 +1,159 @@
+"""The REST API: one proxy method per route, the fallback on every resource, a Lambda authorizer on all."""
+from __future__ import annotations
+
+import json
+import re
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from badges.routes import BASE_PATH, ROUTES
+from infra.functions import LOG_RETENTION, BadgesFunctions
+from infra.nag import acknowledge
+from infra.settings import StackSettings
+
+# What API Gateway answers by itself, in the service's envelope: (type, status, envelope code, message, headers).
+# A status of None keeps the one API Gateway chose (types listed nowhere else); the code then names the family.
+GATEWAY_RESPONSES: tuple[tuple[apigw.ResponseType, int | None, int, str, dict[str, str]], ...] = (
+    (apigw.ResponseType.UNAUTHORIZED, 401, 401, "Invalid or missing credentials",
+     {"WWW-Authenticate": "'Basic realm=\"badges\"'"}),
+    (apigw.ResponseType.ACCESS_DENIED, 403, 403, "Forbidden", {}),
+    (apigw.ResponseType.INVALID_SIGNATURE, 403, 403, "Forbidden", {}),
+    (apigw.ResponseType.EXPIRED_TOKEN, 403, 403, "Forbidden", {}),
+    (apigw.ResponseType.INVALID_API_KEY, 403, 403, "Forbidden", {}),
+    (apigw.ResponseType.WAF_FILTERED, 403, 403, "Forbidden", {}),
+    # API Gateway's answer to a path no resource matches (403 by default).
+    (apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, 404, 404, "Resource not found", {}),
+    (apigw.ResponseType.RESOURCE_NOT_FOUND, 404, 404, "Resource not found", {}),
+    (apigw.ResponseType.BAD_REQUEST_PARAMETERS, 400, 400, "Invalid request parameters", {}),
+    (apigw.ResponseType.BAD_REQUEST_BODY, 400, 400, "Invalid request body", {}),
+    (apigw.ResponseType.REQUEST_TOO_LARGE, 413, 413, "Request body too large", {}),
+    (apigw.ResponseType.UNSUPPORTED_MEDIA_TYPE, 415, 415, "Unsupported media type", {}),
+    (apigw.ResponseType.THROTTLED, 429, 429, "Too many requests", {"Retry-After": "'1'"}),
+    (apigw.ResponseType.QUOTA_EXCEEDED, 429, 429, "Too many requests", {"Retry-After": "'60'"}),
+    (apigw.ResponseType.INTEGRATION_TIMEOUT, 504, 504, "Request timed out", {}),
+    (apigw.ResponseType.DEFAULT_4_XX, None, 400, "Request rejected", {}),
+    (apigw.ResponseType.DEFAULT_5_XX, None, 500, "Internal server error", {}),
+)
+
+
+def envelope(code: int, message: str) -> str:
+    """The error envelope every response carries; plain JSON, nothing for VTL to expand."""
+    return json.dumps({"data": None, "errors": [{"code": code, "message": message, "reference": None}],
+                       "warnings": []})
+
+
+def path_parameters(path: str) -> dict[str, bool]:
+    """The required request parameters of a path template: /group/{groupId} -> method.request.path.groupId."""
+    return {f"method.request.path.{name.rstrip('+')}": True for name in re.findall(r"{([^}]+)}", path)}
+
+
+def fallback_paths() -> list[str]:
+    """The base path and every resource under it that a route creates, each of which gets the ANY fallback."""
+    paths = [BASE_PATH]
+    for route in ROUTES:
+        segments = route.path.strip("/").split("/")
+        for depth in range(1, len(segments) + 1):
+            paths.append(BASE_PATH + "/" + "/".join(segments[:depth]))
+    return list(dict.fromkeys(paths))
+
+
+class BadgesApi(Construct):
+    """The REST API, its stage, access logs, authorizer, request validator and gateway responses."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, functions: BadgesFunctions, settings: StackSettings
+    ) -> None:
+        super().__init__(scope, construct_id)
+        removal_policy = RemovalPolicy.RETAIN if settings.is_prod else RemovalPolicy.DESTROY
+        access_logs = logs.LogGroup(self, "AccessLogs", retention=LOG_RETENTION, removal_policy=removal_policy)
+
+        self.authorizer = apigw.RequestAuthorizer(
+            self,
+            "Authorizer",
+            handler=functions.authorizer.function,
+            identity_sources=[apigw.IdentitySource.header("Authorization")],
+            results_cache_ttl=Duration.seconds(settings.authorizer_cache_ttl_seconds),
+        )
+        self.rest_api = apigw.RestApi(
+            self,
+            "RestApi",
+            rest_api_name=f"badges-{settings.stage}",
+            description="Badges API",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            cloud_watch_role=True,  # execution logging needs the account's API Gateway CloudWatch role
+            deploy_options=apigw.StageOptions(
+                stage_name=settings.stage,
+                access_log_destination=apigw.LogGroupLogDestination(access_logs),
+                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
+                    caller=True,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=True,
+                ),
+                tracing_enabled=True,
+                logging_level=apigw.MethodLoggingLevel.INFO,
+                data_trace_enabled=False,  # bodies carry credentials and customer data
+                metrics_enabled=True,
+            ),
+            default_method_options=apigw.MethodOptions(
+                authorizer=self.authorizer, authorization_type=apigw.AuthorizationType.CUSTOM
+            ),
+        )
+        self.request_validator = self.rest_api.add_request_validator(
+            "RequestValidator", validate_request_parameters=True, validate_request_body=True
+        )
+
+        for route in ROUTES:
+            self._method(
+                route.full_path, route.method, apigw.LambdaIntegration(functions.routes[route.handler].function)
+            )
+        # One permission for every fallback method, so the fallback's resource policy stays small.
+        fallback = apigw.LambdaIntegration(functions.fallback.function, scope_permission_to_method=False)
+        # Explicit methods win over ANY on the same resource: a known path with another method gets the 405.
+        for path in fallback_paths():
+            self._method(path, "ANY", fallback)
+        # Any deeper unknown path under the base path: the fallback's 404.
+        self._method(BASE_PATH + "/{proxy+}", "ANY", fallback)
+
+        for response_type, status, code, message, headers in GATEWAY_RESPONSES:
+            self.rest_api.add_gateway_response(
+                response_type.response_type,
+                type=response_type,
+                status_code=None if status is None else str(status),
+                response_headers=headers or None,
+                templates={"application/json": envelope(code, message)},
+            )
+
+        acknowledge(
+            self.rest_api.deployment_stage,
+            "APIG3",
+            "WAF comes in a later issue behind a context flag; throttling and the authorizer guard the API now.",
+        )
+        acknowledge(
+            self.rest_api,
+            "COG4",
+            "Callers authenticate with Capillary-style Basic credentials, checked by the Lambda REQUEST "
+            "authorizer on every method; there is no Cognito user pool.",
+        )
+        acknowledge(
+            self.rest_api.node.find_child("CloudWatchRole"),
+            "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+            "The account-wide API Gateway CloudWatch role takes AWS's own policy for pushing execution logs; "
+            "it grants nothing beyond CloudWatch Logs.",
+        )
+
+    def _method(self, path: str, http_method: str, integration: apigw.Integration) -> apigw.Method:
+        return self.rest_api.root.resource_for_path(path).add_method(
+            http_method,
+            integration,
+            request_validator=self.request_validator,
+            request_parameters=path_parameters(path) or None,
+        )

@@ -1,0 +1,52 @@
+"""BadgesStack: tables, functions and the API, composed; build_app wires the stack and cdk-nag into an App."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import App, CfnOutput, Stack, Validations
+from cdk_nag import AwsSolutionsChecks
+from constructs import Construct
+
+from badges.routes import BASE_PATH
+from infra.api import BadgesApi
+from infra.data import DataTables, table_construct_id
+from infra.functions import FUNCTIONS_DIR, BadgesFunctions
+from infra.settings import StackSettings
+
+STACK_ID = "BadgesStack"
+
+
+class BadgesStack(Stack):
+    """The whole Badges service in one environment-agnostic stack: synth needs no AWS account."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, functions_dir: Path = FUNCTIONS_DIR, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.settings = StackSettings.from_context(self.node)
+        self.data = DataTables(self, "Data", deletion_protection=self.settings.deletion_protection)
+        self.functions = BadgesFunctions(
+            self, "Functions", tables=self.data.tables, settings=self.settings, functions_dir=functions_dir
+        )
+        self.api = BadgesApi(self, "Api", functions=self.functions, settings=self.settings)
+
+        CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description="The stage's root URL")
+        CfnOutput(
+            self, "ApiBaseUrl", value=self.api.rest_api.url_for_path(BASE_PATH), description="Where the routes start"
+        )
+        for logical_name, table in self.data.tables.items():
+            CfnOutput(
+                self,
+                f"{table_construct_id(logical_name)}TableName",
+                value=table.table_name,
+                description=f"The {logical_name} table",
+            )
+
+
+def build_app(app: App | None = None, **stack_kwargs: Any) -> tuple[App, BadgesStack]:
+    """The CDK app: one BadgesStack, checked by cdk-nag's AwsSolutions pack when it is synthesized."""
+    app = app or App()
+    stack = BadgesStack(app, STACK_ID, description="Badges API: REST API, Lambdas and DynamoDB", **stack_kwargs)
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return app, stack
