@@ -1,10 +1,11 @@
 """In-memory fakes of the storage ports, with the same guarantees the DynamoDB adapter gives."""
 from __future__ import annotations
 
-from badges.domain.errors import GroupNameTaken
+from badges.domain.badges import Badge
+from badges.domain.errors import BadgeNameTaken, GroupNameTaken, GroupNotFound
 from badges.domain.groups import Group
 from badges.store.pagination import decode_token, encode_token
-from badges.store.ports import Page, StaleWrite
+from badges.store.ports import BadgeFilters, Page, StaleWrite
 
 
 class InMemoryGroupStore:
@@ -37,3 +38,60 @@ class InMemoryGroupStore:
         page = ids[:limit]
         next_token = encode_token("GROUP#" + page[-1]) if len(ids) > limit else None
         return Page([self.groups[(org_id, gid)] for gid in page], next_token)
+
+
+class InMemoryBadgeStore:
+    """Badges with the DynamoDB adapter's guarantees: unique names per org, versioned writes, groups checked."""
+
+    def __init__(self, groups: InMemoryGroupStore | None = None) -> None:
+        self.badges: dict[tuple[int, str], Badge] = {}
+        self.names: dict[tuple[int, str], str] = {}
+        self.groups = groups or InMemoryGroupStore()
+
+    def _check_group(self, badge: Badge) -> None:
+        group_id = badge.definition.badgeGroupId
+        if group_id and self.groups.get_group(badge.orgId, group_id) is None:
+            raise GroupNotFound(group_id, reference="badgeGroupId")
+
+    def add_badge(self, badge: Badge) -> None:
+        if (badge.orgId, badge.definition.name) in self.names:
+            raise BadgeNameTaken(badge.definition.name)
+        self._check_group(badge)
+        self.names[(badge.orgId, badge.definition.name)] = badge.id
+        self.badges[(badge.orgId, badge.id)] = badge
+
+    def get_badge(self, org_id: int, badge_id: str) -> Badge | None:
+        return self.badges.get((org_id, badge_id))
+
+    def name_taken(self, org_id: int, name: str, by_other_than: str | None = None) -> bool:
+        return self.names.get((org_id, name), by_other_than) != by_other_than
+
+    def replace_badge(self, old: Badge, new: Badge) -> None:
+        stored = self.badges.get((old.orgId, old.id))
+        if stored is None or stored.version != old.version:
+            raise StaleWrite(old.id)
+        if new.definition.name != old.definition.name:
+            if (new.orgId, new.definition.name) in self.names:
+                raise BadgeNameTaken(new.definition.name)
+            self._check_group(new)
+            del self.names[(old.orgId, old.definition.name)]
+            self.names[(new.orgId, new.definition.name)] = new.id
+        self._check_group(new)
+        self.badges[(new.orgId, new.id)] = new.model_copy(
+            update={"issuedCount": stored.issuedCount, "earnedCount": stored.earnedCount})
+
+    def list_badges(self, org_id: int, filters: BadgeFilters, now, limit: int, token: str | None) -> Page[Badge]:
+        after = decode_token(token, "BADGE#")[len("BADGE#"):] if token else ""
+
+        def matches(badge: Badge) -> bool:
+            d = badge.definition
+            return ((not filters.status or badge.status(now) == filters.status)
+                    and (not filters.earn_type or d.earnType == filters.earn_type)
+                    and (not filters.owner or filters.owner in d.restrictedToOwners)
+                    and (not filters.name or filters.name.lower() in d.name.lower())
+                    and (not filters.group_id or d.badgeGroupId == filters.group_id))
+
+        found = sorted((b for (org, bid), b in self.badges.items() if org == org_id and bid > after and matches(b)),
+                       key=lambda b: b.id)
+        page = found[:limit]
+        return Page(page, encode_token("BADGE#" + page[-1].id) if len(found) > limit else None)

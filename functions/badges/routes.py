@@ -5,9 +5,10 @@ from dataclasses import dataclass, field
 
 BASE_PATH = "/api_gateway/v1/badges"
 
-# DynamoDB action sets a route may declare; the CDK stack grants exactly these, per table.
-READ = ("dynamodb:GetItem", "dynamodb:Query")
-WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem")
+# Reading a badge, then updating its definition at that version; a rename moves its name lock, and a group
+# named by the badge is checked in the same transaction.
+BADGE_UPDATE = ("dynamodb:GetItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem", "dynamodb:PutItem",
+                "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem")
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,16 @@ ROUTES: tuple[Route, ...] = (
         "PUT",
         "/group/{groupId}",
         "update_group",
-        {"badges": ("dynamodb:GetItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem",
-                    "dynamodb:PutItem", "dynamodb:DeleteItem")},
+        {"badges": ("dynamodb:GetItem", "dynamodb:TransactWriteItems", "dynamodb:PutItem", "dynamodb:DeleteItem")},
     ),
+    Route("POST", "/badgeMeta", "create_badge",
+          {"badges": ("dynamodb:GetItem", "dynamodb:TransactWriteItems", "dynamodb:PutItem",
+                      "dynamodb:ConditionCheckItem")}),
+    Route("PUT", "/badgeMeta", "update_badge", {"badges": BADGE_UPDATE}),
+    Route("GET", "/badgeMeta", "list_badges", {"badges": ("dynamodb:Query",)}),
+    Route("GET", "/badgeMeta/{badgeId}", "get_badge", {"badges": ("dynamodb:GetItem",)}),
+    Route("PUT", "/badgeMeta/{badgeId}/activate", "activate_badge", {"badges": BADGE_UPDATE}),
+    Route("PUT", "/badgeMeta/{badgeId}/deactivate", "deactivate_badge", {"badges": BADGE_UPDATE}),
 )
 
 # Answers every method and path no route claims: 404 for an unknown path, 405 for a known path.

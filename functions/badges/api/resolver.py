@@ -12,6 +12,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from badges.api.envelope import JSON, error_body, error_response
+from badges.api.jsonc import strip_comments
 from badges.api.observability import logger, metrics, tracer
 from badges.domain.errors import BadgesError, Err, ErrorDetail
 from badges.domain.fields import CODED_ERROR
@@ -64,7 +65,13 @@ def _refuse_body(event: dict[str, Any]) -> dict[str, Any] | None:
 
 class BadgesResolver(APIGatewayRestResolver):
     def resolve(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return _refuse_body(event) or super().resolve(event, context)
+        refused = _refuse_body(event)
+        if refused:
+            return refused
+        if event.get("body") and not event.get("isBase64Encoded"):
+            # The spec's examples carry /* */ comments; a caller copying them gets what it meant.
+            event = {**event, "body": strip_comments(event["body"])}
+        return super().resolve(event, context)
 
 
 def build_resolver() -> BadgesResolver:
@@ -100,6 +107,12 @@ def current_caller(request: Request) -> Caller:
         return Caller(org_id=int(context["orgId"]), user_id=int(context["userId"]))
     except (KeyError, TypeError, ValueError) as exc:
         raise BadgesError(Err.UNAUTHORIZED) from exc
+
+
+def migration_mode(request: Request) -> bool:
+    """Whether the caller sent X-CAP-BADGES-MIGRATION: migration, which admits past start dates."""
+    headers = {name.lower(): value for name, value in (request.headers or {}).items()}
+    return (headers.get("x-cap-badges-migration") or "").strip().lower() == "migration"
 
 
 def entrypoint(app: BadgesResolver) -> Callable[[dict, LambdaContext], dict]:

@@ -26,12 +26,21 @@ class Err(Enum):
     UNSUPPORTED_MEDIA_TYPE = ErrorSpec(415, "Content-Type must be application/json", 415)
     INTERNAL = ErrorSpec(500, "Internal error", 500)
     UNAVAILABLE = ErrorSpec(503, "Service busy, retry later", 503)
+    OWNER_NOT_ALLOWED = ErrorSpec(714, "Owner type is not allowed.", 400)
+    START_AFTER_END = ErrorSpec(720, "Start Date should be before End Date", 400)
+    START_IN_PAST = ErrorSpec(722, "Start Date cannot be past date", 400)
+    START_FROZEN = ErrorSpec(723, "Start Date cannot change once the badge is live", 400)
+    BADGE_NAME_TAKEN = ErrorSpec(725, "Badge name cannot be duplicate", 400)
+    OWNER_REQUIRED = ErrorSpec(728, "Atleast one owner is required", 400)
     GROUP_RANK_MANDATORY = ErrorSpec(732, "Group Rank is Mandatory.", 400)
     GROUP_NAME_TAKEN = ErrorSpec(733, "Group Name should be Unique.", 400)
+    WINDOW_CHANGE = ErrorSpec(
+        826, "Change from rolling window or fixed constraint to fixed window or vice versa is not allowed.", 400)
     MALFORMED_JSON = ErrorSpec(1000, "Malformed JSON body", 400)
     FIELD_REQUIRED = ErrorSpec(1001, "Field is required", 400)
     INVALID_VALUE = ErrorSpec(1002, "Invalid value", 400)
     INVALID_PAGE_TOKEN = ErrorSpec(1003, "Invalid page token", 400)
+    OWNER_HAS_CLAIM = ErrorSpec(1004, "An owner with an active claim cannot be removed", 400)
 
     @property
     def code(self) -> int:
@@ -77,14 +86,25 @@ class ValidationFailed(BadgesError):
 
 
 class GroupNotFound(BadgesError):
-    def __init__(self, group_id: str):
-        super().__init__(Err.GROUP_NOT_FOUND, reference="groupId")
+    def __init__(self, group_id: str, reference: str = "groupId"):
+        super().__init__(Err.GROUP_NOT_FOUND, reference=reference)
         self.group_id = group_id
 
 
 class GroupNameTaken(BadgesError):
     def __init__(self, name: str):
         super().__init__(Err.GROUP_NAME_TAKEN, reference="name")
+        self.name = name
+
+
+class BadgeNotFound(BadgesError):
+    def __init__(self, reference: str = "badgeId"):
+        super().__init__(Err.BADGE_NOT_FOUND, reference=reference)
+
+
+class BadgeNameTaken(BadgesError):
+    def __init__(self, name: str):
+        super().__init__(Err.BADGE_NAME_TAKEN, reference="name")
         self.name = name
 
 

@@ -1,6 +1,7 @@
 """The DynamoDB adapter: translates between stored items and the domain, and enforces uniqueness by conditions."""
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -11,10 +12,11 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from badges.config import settings
-from badges.domain.errors import GroupNameTaken, ServiceUnavailable
+from badges.domain.badges import Badge, BadgeDefinition, Claim
+from badges.domain.errors import BadgeNameTaken, GroupNameTaken, GroupNotFound, ServiceUnavailable
 from badges.domain.groups import Group
 from badges.store.pagination import decode_token, encode_token
-from badges.store.ports import Page, StaleWrite
+from badges.store.ports import BadgeFilters, Page, StaleWrite
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -22,6 +24,8 @@ _deserializer = TypeDeserializer()
 _THROTTLING = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
                "TransactionInProgressException"}
 GROUP_PREFIX = "GROUP#"
+BADGE_PREFIX = "BADGE#"
+_MAX_PAGE_QUERIES = 8
 
 
 @cache
@@ -62,6 +66,87 @@ def raise_if_busy(exc: ClientError) -> None:
         raise ServiceUnavailable() from exc
 
 
+class Refused(Exception):
+    """A conditional write was refused; `codes` holds each item's reason, in order ('None' where it passed)."""
+
+    def __init__(self, codes: list[str]):
+        super().__init__(codes)
+        self.codes = codes
+
+    def failed(self, index: int) -> bool:
+        return self.codes[index] == "ConditionalCheckFailed"
+
+
+_SINGLE_WRITES = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item"}
+
+
+def write_all(client: Any, items: list[dict]) -> None:
+    """Apply the items atomically: one item as a plain conditional write (half the cost of a one-item
+    transaction), several as one transaction. Refused when a condition fails; 503 when DynamoDB is busy."""
+    try:
+        if len(items) == 1 and next(iter(items[0])) in _SINGLE_WRITES:
+            [(action, params)] = items[0].items()
+            getattr(client, _SINGLE_WRITES[action])(**params)
+        else:
+            client.transact_write_items(TransactItems=items)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code == "ConditionalCheckFailedException":
+            raise Refused(["ConditionalCheckFailed"]) from exc
+        codes = cancellation_codes(exc)
+        raise_if_busy(exc)
+        if "ConditionalCheckFailed" in codes:
+            raise Refused(codes) from exc
+        raise
+
+
+def name_lock_key(org_id: int, kind: str, name: str) -> dict:
+    """Where a name is reserved: one item per org, kind and exact (case-sensitive) name."""
+    return to_item({"pk": org_key(org_id), "sk": f"NAME#{kind}#{name}"})
+
+
+def take_name(table: str, org_id: int, kind: str, name: str, holder_id: str) -> dict:
+    """A transaction item that reserves the name for `holder_id`, failing if anyone holds it."""
+    item = {**name_lock_key(org_id, kind, name), **to_item({"holderId": holder_id})}
+    return {"Put": {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
+
+
+def release_name(table: str, org_id: int, kind: str, name: str, holder_id: str) -> dict:
+    """A transaction item that frees the name, only if `holder_id` holds it."""
+    return {"Delete": {"TableName": table, "Key": name_lock_key(org_id, kind, name),
+                       "ConditionExpression": "holderId = :holder",
+                       "ExpressionAttributeValues": to_item({":holder": holder_id})}}
+
+
+def query_page(client: Any, table: str, org_id: int, prefix: str, limit: int, token: str | None,
+               **filters: Any) -> tuple[list[dict], str | None]:
+    """Up to `limit` matching items of the org whose sort key starts with `prefix`, and the token after them.
+
+    With a filter, DynamoDB counts items it read, not those that matched, so it asks again for the rest,
+    at most a few times; a short page with a token is possible, an empty page is never the last but for `None`.
+    """
+    query: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+        **filters,
+    }
+    query["ExpressionAttributeValues"] = {**to_item({":pk": org_key(org_id), ":prefix": prefix}),
+                                          **filters.get("ExpressionAttributeValues", {})}
+    start = {"pk": org_key(org_id), "sk": decode_token(token, prefix)} if token else None
+    items: list[dict] = []
+    for _ in range(_MAX_PAGE_QUERIES):
+        if start:
+            query["ExclusiveStartKey"] = to_item(start)
+        query["Limit"] = limit - len(items)
+        response = client.query(**query)
+        items += response["Items"]
+        last = response.get("LastEvaluatedKey")
+        start = {"pk": last["pk"]["S"], "sk": last["sk"]["S"]} if last else None
+        if start is None or len(items) >= limit:
+            break
+    return items, encode_token(start["sk"]) if start else None
+
+
 class DynamoGroupStore:
     """Groups in the badges table: pk ORG#<org>, sk GROUP#<id>; the name lock at sk NAME#GROUP#<name>."""
 
@@ -73,9 +158,7 @@ class DynamoGroupStore:
         return to_item({"pk": org_key(org_id), "sk": GROUP_PREFIX + group_id})
 
     def _name_lock(self, group: Group) -> dict:
-        item = to_item({"pk": org_key(group.org_id), "sk": f"NAME#GROUP#{group.name}", "groupId": group.id})
-        return {"Put": {"TableName": self._table, "Item": item,
-                        "ConditionExpression": "attribute_not_exists(pk)"}}
+        return take_name(self._table, group.org_id, "GROUP", group.name, group.id)
 
     def _group_item(self, group: Group) -> dict:
         return to_item({
@@ -101,12 +184,11 @@ class DynamoGroupStore:
         put_group = {"Put": {"TableName": self._table, "Item": self._group_item(group),
                              "ConditionExpression": "attribute_not_exists(pk)"}}
         try:
-            self._client.transact_write_items(TransactItems=[self._name_lock(group), put_group])
-        except ClientError as exc:
-            if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
-                raise GroupNameTaken(group.name) from exc
-            raise_if_busy(exc)
-            raise
+            write_all(self._client, [self._name_lock(group), put_group])
+        except Refused as refused:
+            if refused.failed(0):
+                raise GroupNameTaken(group.name) from refused
+            raise StaleWrite(group.id) from refused  # an id collision: practically never
 
     def get_group(self, org_id: int, group_id: str) -> Group | None:
         response = self._client.get_item(TableName=self._table, Key=self._group_key(org_id, group_id))
@@ -123,39 +205,161 @@ class DynamoGroupStore:
         }}
         items = [put_group]
         if new.name != old.name:
-            release = {"Delete": {
-                "TableName": self._table,
-                "Key": to_item({"pk": org_key(old.org_id), "sk": f"NAME#GROUP#{old.name}"}),
-                "ConditionExpression": "groupId = :id",
-                "ExpressionAttributeValues": to_item({":id": old.id}),
-            }}
-            items += [release, self._name_lock(new)]
+            items += [release_name(self._table, old.org_id, "GROUP", old.name, old.id), self._name_lock(new)]
         try:
-            self._client.transact_write_items(TransactItems=items)
-        except ClientError as exc:
-            codes = cancellation_codes(exc)
-            if len(codes) == 3 and codes[2] == "ConditionalCheckFailed" and codes[0] != "ConditionalCheckFailed":
-                raise GroupNameTaken(new.name) from exc
-            if "ConditionalCheckFailed" in codes:
-                raise StaleWrite(new.id) from exc
-            raise_if_busy(exc)
-            raise
+            write_all(self._client, items)
+        except Refused as refused:
+            if len(items) == 3 and refused.failed(2) and not refused.failed(0):
+                raise GroupNameTaken(new.name) from refused
+            raise StaleWrite(new.id) from refused
 
     def list_groups(self, org_id: int, limit: int, token: str | None) -> Page[Group]:
-        query: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": to_item({":pk": org_key(org_id), ":prefix": GROUP_PREFIX}),
-            "Limit": limit,
-        }
-        if token:
-            query["ExclusiveStartKey"] = to_item({"pk": org_key(org_id), "sk": decode_token(token, GROUP_PREFIX)})
-        response = self._client.query(**query)
-        last = response.get("LastEvaluatedKey")
-        return Page(items=[self._group_of(item) for item in response["Items"]],
-                    next_token=encode_token(last["sk"]["S"]) if last else None)
+        items, next_token = query_page(self._client, self._table, org_id, GROUP_PREFIX, limit, token)
+        return Page(items=[self._group_of(item) for item in items], next_token=next_token)
 
 
 @cache
 def group_store() -> DynamoGroupStore:
     return DynamoGroupStore(dynamodb_client(), settings().table("badges"))
+
+
+class DynamoBadgeStore:
+    """Badges in the badges table: pk ORG#<org>, sk BADGE#<id>, the name lock at sk NAME#BADGE#<name>.
+
+    The definition is one JSON attribute; the attributes GET /badgeMeta filters on stand beside it, and the
+    counters earns will add to are top-level numbers that a definition update never writes.
+    """
+
+    def __init__(self, client: Any, table_name: str):
+        self._client = client
+        self._table = table_name
+
+    def _key(self, org_id: int, badge_id: str) -> dict:
+        return to_item({"pk": org_key(org_id), "sk": BADGE_PREFIX + badge_id})
+
+    def _group_exists(self, badge: Badge) -> list[dict]:
+        group_id = badge.definition.badgeGroupId
+        if group_id is None:
+            return []
+        key = to_item({"pk": org_key(badge.orgId), "sk": GROUP_PREFIX + group_id})
+        return [{"ConditionCheck": {"TableName": self._table, "Key": key,
+                                    "ConditionExpression": "attribute_exists(pk)"}}]
+
+    @staticmethod
+    def _definition_attributes(badge: Badge) -> dict[str, Any]:
+        d = badge.definition
+        return {
+            "name": d.name, "nameLower": d.name.lower(), "earnType": d.earnType.value,
+            "owners": d.restrictedToOwners, "groupId": d.badgeGroupId, "startOn": d.startOn,
+            "expiresOn": d.expiresOn, "active": d.active, "lastUpdatedBy": badge.lastUpdatedBy,
+            "lastUpdatedOn": badge.lastUpdatedOn, "version": badge.version,
+            "doc": json.dumps({"definition": d.model_dump(mode="json"),
+                               "claims": [c.model_dump(mode="json") for c in badge.claims]}, separators=(",", ":")),
+        }
+
+    @staticmethod
+    def _badge_of(item: dict) -> Badge:
+        data = from_item(item)
+        doc = json.loads(data["doc"])
+        return Badge(
+            id=data["id"], orgId=int(data["orgId"]), definition=BadgeDefinition.model_validate(doc["definition"]),
+            claims=[Claim.model_validate(c) for c in doc["claims"]], issuedCount=int(data.get("issuedCount", 0)),
+            earnedCount=int(data.get("earnedCount", 0)), createdBy=int(data["createdBy"]),
+            createdOn=Decimal(data["createdOn"]), lastUpdatedBy=int(data["lastUpdatedBy"]),
+            lastUpdatedOn=Decimal(data["lastUpdatedOn"]), version=int(data["version"]),
+        )
+
+    def add_badge(self, badge: Badge) -> None:
+        """Insert the badge, reserve its name and check its group, all in one transaction."""
+        item = {**self._key(badge.orgId, badge.id), **to_item({
+            "kind": "badge", "id": badge.id, "orgId": badge.orgId, "createdBy": badge.createdBy,
+            "createdOn": badge.createdOn, "issuedCount": 0, "earnedCount": 0, **self._definition_attributes(badge),
+        })}
+        items = [take_name(self._table, badge.orgId, "BADGE", badge.definition.name, badge.id),
+                 {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}},
+                 *self._group_exists(badge)]
+        try:
+            write_all(self._client, items)
+        except Refused as refused:
+            if refused.failed(0):
+                raise BadgeNameTaken(badge.definition.name) from refused
+            if len(items) == 3 and refused.failed(2):
+                raise GroupNotFound(badge.definition.badgeGroupId, reference="badgeGroupId") from refused
+            raise StaleWrite(badge.id) from refused
+
+    def get_badge(self, org_id: int, badge_id: str) -> Badge | None:
+        response = self._client.get_item(TableName=self._table, Key=self._key(org_id, badge_id))
+        return self._badge_of(response["Item"]) if "Item" in response else None
+
+    def name_taken(self, org_id: int, name: str, by_other_than: str | None = None) -> bool:
+        response = self._client.get_item(TableName=self._table, Key=name_lock_key(org_id, "BADGE", name))
+        return "Item" in response and response["Item"]["holderId"]["S"] != by_other_than
+
+    def replace_badge(self, old: Badge, new: Badge) -> None:
+        """Update the definition at the version read (StaleWrite otherwise), never the counters; a rename moves
+        the name reservation and a group is checked, in the same transaction."""
+        attributes = self._definition_attributes(new)
+        present = {k: v for k, v in attributes.items() if v is not None}
+        names = {f"#a{i}": key for i, key in enumerate(attributes)}
+        values = {f":v{i}": value for i, value in enumerate(present.values())}
+        by_name = {key: alias for alias, key in names.items()}
+        sets = [f"{by_name[key]} = :v{i}" for i, key in enumerate(present)]
+        removes = [by_name[key] for key in attributes if key not in present]
+        update = {"Update": {
+            "TableName": self._table, "Key": self._key(old.orgId, old.id),
+            "UpdateExpression": "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else ""),
+            "ConditionExpression": f"{by_name['version']} = :read",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": to_item({**values, ":read": old.version}),
+        }}
+        renamed = new.definition.name != old.definition.name
+        items = [update]
+        if renamed:
+            items += [release_name(self._table, old.orgId, "BADGE", old.definition.name, old.id),
+                      take_name(self._table, new.orgId, "BADGE", new.definition.name, new.id)]
+        items += self._group_exists(new)
+        try:
+            write_all(self._client, items)
+        except Refused as refused:
+            if refused.failed(0):
+                raise StaleWrite(new.id) from refused
+            if renamed and refused.failed(2):
+                raise BadgeNameTaken(new.definition.name) from refused
+            if new.definition.badgeGroupId and refused.failed(len(items) - 1):
+                raise GroupNotFound(new.definition.badgeGroupId, reference="badgeGroupId") from refused
+            raise StaleWrite(new.id) from refused
+
+    def list_badges(self, org_id: int, filters: BadgeFilters, now: Decimal, limit: int,
+                    token: str | None) -> Page[Badge]:
+        conditions, values = [], {}
+        if filters.earn_type:
+            conditions.append("earnType = :earnType")
+            values[":earnType"] = filters.earn_type
+        if filters.owner:
+            conditions.append("contains(owners, :owner)")
+            values[":owner"] = filters.owner
+        if filters.group_id:
+            conditions.append("groupId = :groupId")
+            values[":groupId"] = filters.group_id
+        if filters.name:
+            conditions.append("contains(nameLower, :name)")
+            values[":name"] = filters.name.lower()
+        if filters.status:
+            conditions.append(_STATUS_CONDITIONS[filters.status])
+            values[":now"] = now
+        extra = {"FilterExpression": " AND ".join(conditions), "ExpressionAttributeValues": to_item(values)} \
+            if conditions else {}
+        items, next_token = query_page(self._client, self._table, org_id, BADGE_PREFIX, limit, token, **extra)
+        return Page(items=[self._badge_of(item) for item in items], next_token=next_token)
+
+
+_STATUS_CONDITIONS = {
+    "UPCOMING": "startOn > :now",
+    "LIVE": "startOn <= :now AND expiresOn > :now",
+    "EXPIRED": "expiresOn <= :now",
+}
+
+
+@cache
+def badge_store() -> DynamoBadgeStore:
+    return DynamoBadgeStore(dynamodb_client(), settings().table("badges"))

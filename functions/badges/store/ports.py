@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
+from badges.domain.badges import Badge
 from badges.domain.groups import Group
 
 T = TypeVar("T")
@@ -32,3 +33,32 @@ class GroupStore(Protocol):
 
     def list_groups(self, org_id: int, limit: int, token: str | None) -> Page[Group]:
         """Up to `limit` of the org's groups in creation order, from where `token` left off."""
+
+
+@dataclass(frozen=True)
+class BadgeFilters:
+    """GET /badgeMeta's filters; None means any."""
+
+    status: str | None = None
+    earn_type: str | None = None
+    owner: str | None = None
+    name: str | None = None  # a case-insensitive part of the name
+    group_id: str | None = None
+
+
+class BadgeStore(Protocol):
+    def add_badge(self, badge: Badge) -> None:
+        """Store a new badge and reserve its name (BadgeNameTaken); its group must exist (GroupNotFound)."""
+
+    def get_badge(self, org_id: int, badge_id: str) -> Badge | None:
+        """The org's badge with that id, or None."""
+
+    def name_taken(self, org_id: int, name: str, by_other_than: str | None = None) -> bool:
+        """Whether another badge of the org holds the name now; advisory, for reporting every problem at once."""
+
+    def replace_badge(self, old: Badge, new: Badge) -> None:
+        """Write `new`'s definition over `old` if `old` is still the stored version (else StaleWrite); a rename
+        moves the name reservation in the same transaction; counters written by earns are left as they are."""
+
+    def list_badges(self, org_id: int, filters: BadgeFilters, now, limit: int, token: str | None) -> Page[Badge]:
+        """Up to `limit` of the org's badges matching the filters, in creation order, from where `token` left off."""

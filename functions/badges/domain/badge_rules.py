@@ -1,0 +1,187 @@
+"""The rules a badge definition must keep, checked all at once so one response names every problem."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from badges.domain.badges import Badge, BadgeDefinition, BadgeRequest, Constraint, Expiry
+from badges.domain.enums import BadgeStatus, BenefitType, ConstraintKind, DayOfWeek, ExpiryBase, ExpiryType, Period
+from badges.domain.enums import parse_owner as owner_of
+from badges.domain.errors import Err, ErrorDetail
+
+HUNDRED_YEARS = Decimal(100 * 365 * 24 * 3600 + 25 * 24 * 3600)  # 100 years with their leap days
+_ROLLING_PAIRS = (("maxEarnForDays", "rollForDays"), ("maxEarnForWeeks", "rollForWeeks"),
+                  ("maxEarnForMonths", "rollForMonths"))
+_CONSTRAINT_PARAMS = ("durationType", "refreshRate", "startDayOfTheWeek", "maxEarnLimit", "rollType", "rollValue",
+                      *(name for pair in _ROLLING_PAIRS for name in pair))
+# Once a badge is LIVE its fixed windows are counting: their geometry may no longer change.
+_WINDOW_GEOMETRY = ("durationType", "refreshRate", "startDayOfTheWeek")
+
+
+class Problems(list):
+    """The problems found so far, as envelope errors."""
+
+    def add(self, err: Err, reference: str | None, message: str | None = None) -> None:
+        self.append(ErrorDetail.of(err, reference, message))
+
+    def require(self, value: object, reference: str, what: str | None = None) -> bool:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            self.add(Err.FIELD_REQUIRED, reference, f"{what or reference} is required")
+            return False
+        return True
+
+    def positive(self, value: int | None, reference: str) -> None:
+        if self.require(value, reference) and value < 1:
+            self.add(Err.INVALID_VALUE, reference, "Invalid value: must be at least 1")
+
+
+def definition_of(request: BadgeRequest, now: Decimal, migration: bool,
+                  previous: Badge | None = None) -> tuple[BadgeDefinition | None, list[ErrorDetail]]:
+    """The normalized definition a request describes, or None and every rule it breaks.
+
+    `previous` is the stored badge for an update: a LIVE badge keeps its startOn (723) and its fixed windows (826),
+    and an owner with an active claim stays among restrictedToOwners.
+    """
+    problems = Problems()
+    problems.require(request.name, "name")
+    start = request.startOnISO if request.startOnISO is not None else request.startOn
+    end = request.expiresOnISO if request.expiresOnISO is not None else request.expiresOn
+    problems.require(start, "startOn")
+    problems.require(end, "expiresOn")
+    if start is not None and end is not None and start >= end:
+        problems.add(Err.START_AFTER_END, "expiresOn")
+    start_changed = previous is None or start != previous.definition.startOn
+    if start is not None and start_changed and (start < now - HUNDRED_YEARS or (start < now and not migration)):
+        problems.add(Err.START_IN_PAST, "startOn")
+
+    owners = _owners(request, problems)
+    if problems.require(request.earnedBadgeExpiry, "earnedBadgeExpiry"):
+        _check_expiry(request.earnedBadgeExpiry, "earnedBadgeExpiry", problems)
+    if request.issuedBadgeExpiry is not None:
+        _check_expiry(request.issuedBadgeExpiry, "issuedBadgeExpiry", problems)
+    problems.require(request.earnType, "earnType")
+    customer = [_constraint(c, f"customerConstraints[{i}]", problems, customer=True)
+                for i, c in enumerate(request.customerConstraints or [])]
+    badge = [_constraint(c, f"badgeConstraints[{i}]", problems, customer=False)
+             for i, c in enumerate(request.badgeConstraints or [])]
+    for i, benefit in enumerate(request.benefits or []):
+        _check_benefit(benefit, f"benefits[{i}]", problems)
+
+    if previous is not None:
+        _check_update(previous, start, owners, customer, badge, now, problems)
+    if problems:
+        return None, list(problems)
+    return BadgeDefinition(
+        name=request.name, description=request.description, startOn=start, expiresOn=end,
+        earnedBadgeExpiry=_normalized_expiry(request.earnedBadgeExpiry),
+        issuedBadgeExpiry=_normalized_expiry(request.issuedBadgeExpiry) if request.issuedBadgeExpiry else None,
+        images=request.images or [], restrictedToOwners=owners, customerConstraints=customer,
+        badgeConstraints=badge, earnType=request.earnType, benefits=request.benefits or [],
+        tags=request.tags or [], customFields=request.customFields or {}, defaultTillId=request.defaultTillId,
+        badgeGroupId=request.badgeGroupId or None, badgeRank=request.badgeRank,
+        active=True if request.active is None else request.active,
+    ), []
+
+
+def _owners(request: BadgeRequest, problems: Problems) -> list[str]:
+    given = (request.ownership.restrictedToOwners if request.ownership else None) or []
+    owners = []
+    for value in given:
+        owner = owner_of(value)
+        if owner is None:
+            problems.add(Err.OWNER_NOT_ALLOWED, "ownership.restrictedToOwners", f"Owner type is not allowed: {value}")
+        elif owner.value not in owners:
+            owners.append(owner.value)
+    if not given:
+        problems.add(Err.OWNER_REQUIRED, "ownership.restrictedToOwners")
+    return owners
+
+
+def _check_expiry(expiry: Expiry, ref: str, problems: Problems) -> None:
+    if not problems.require(expiry.expiryType, f"{ref}.expiryType"):
+        return
+    if expiry.expiryType == ExpiryType.RELATIVE:
+        problems.require(expiry.relativeExpiryType, f"{ref}.relativeExpiryType")
+        problems.positive(expiry.value, f"{ref}.value")
+    elif expiry.expiryType == ExpiryType.ABSOLUTE:
+        base = expiry.type or (ExpiryBase.WITH_BADGE_META if expiry.expireWithBadgeMeta else None)
+        if problems.require(base, f"{ref}.type") and base == ExpiryBase.FIXED_DATE:
+            problems.require(expiry.expiresOn, f"{ref}.expiresOn")
+
+
+def _normalized_expiry(expiry: Expiry) -> Expiry:
+    """Only the fields that mean something for the expiry's type, with expireWithBadgeMeta derived."""
+    if expiry.expiryType == ExpiryType.RELATIVE:
+        return Expiry(expiryType=expiry.expiryType, relativeExpiryType=expiry.relativeExpiryType, value=expiry.value)
+    if expiry.expiryType == ExpiryType.NEVER:
+        return Expiry(expiryType=expiry.expiryType)
+    base = expiry.type or ExpiryBase.WITH_BADGE_META
+    fixed = base == ExpiryBase.FIXED_DATE
+    return Expiry(expiryType=expiry.expiryType, type=base, expiresOn=expiry.expiresOn if fixed else None,
+                  expireWithBadgeMeta=not fixed)
+
+
+def _constraint(constraint: Constraint, ref: str, problems: Problems, customer: bool) -> Constraint:
+    """The constraint with only the parameters its type uses, after checking those it needs."""
+    kind = constraint.constraintType
+    if not problems.require(kind, f"{ref}.constraintType"):
+        return constraint
+    keep: dict = {}
+    if kind == ConstraintKind.FIXED_VALUE:
+        problems.positive(constraint.maxEarnLimit, f"{ref}.maxEarnLimit")
+        keep = {"maxEarnLimit": constraint.maxEarnLimit}
+    elif kind == ConstraintKind.FIXED_WINDOW:
+        problems.positive(constraint.maxEarnLimit, f"{ref}.maxEarnLimit")
+        keep = {"maxEarnLimit": constraint.maxEarnLimit, "durationType": constraint.durationType}
+        if problems.require(constraint.durationType, f"{ref}.durationType"):
+            if constraint.durationType == Period.DAYS:
+                problems.positive(constraint.refreshRate, f"{ref}.refreshRate")
+                keep["refreshRate"] = constraint.refreshRate
+            elif constraint.durationType == Period.WEEKS:
+                keep["startDayOfTheWeek"] = constraint.startDayOfTheWeek or DayOfWeek.MONDAY
+    elif kind == ConstraintKind.ROLLING_WINDOW and customer:
+        given = [pair for pair in _ROLLING_PAIRS if any(getattr(constraint, f) is not None for f in pair)]
+        if not given:
+            problems.add(Err.FIELD_REQUIRED, f"{ref}.maxEarnForDays",
+                         "a customer rolling window needs maxEarnFor* and rollFor* for days, weeks or months")
+        for pair in given:
+            for name in pair:
+                problems.positive(getattr(constraint, name), f"{ref}.{name}")
+                keep[name] = getattr(constraint, name)
+    elif kind == ConstraintKind.ROLLING_WINDOW:
+        problems.require(constraint.rollType, f"{ref}.rollType")
+        problems.positive(constraint.rollValue, f"{ref}.rollValue")
+        problems.positive(constraint.maxEarnLimit, f"{ref}.maxEarnLimit")
+        keep = {"rollType": constraint.rollType, "rollValue": constraint.rollValue,
+                "maxEarnLimit": constraint.maxEarnLimit}
+    return Constraint(constraintType=kind, **{k: v for k, v in keep.items() if v is not None})
+
+
+def _check_benefit(benefit, ref: str, problems: Problems) -> None:
+    if not problems.require(benefit.benefitType, f"{ref}.benefitType"):
+        return
+    if benefit.benefitType == BenefitType.COUPON:
+        problems.require(benefit.seriesId, f"{ref}.seriesId")
+    else:
+        for name in ("programId", "promotionId", "allocationStrategyId", "expirationStrategyId"):
+            problems.require(getattr(benefit, name), f"{ref}.{name}")
+
+
+def _check_update(previous: Badge, start: Decimal | None, owners: list[str], customer: list[Constraint],
+                  badge: list[Constraint], now: Decimal, problems: Problems) -> None:
+    for owner in sorted(previous.active_claim_owners() - set(owners)):
+        problems.add(Err.OWNER_HAS_CLAIM, "ownership.restrictedToOwners",
+                     f"{owner} has an active claim on this badge and cannot be removed")
+    if previous.status(now) != BadgeStatus.LIVE:
+        return  # before LIVE everything may change
+    if start is not None and start != previous.definition.startOn:
+        problems.add(Err.START_FROZEN, "startOn")
+    for name, old, new in (("customerConstraints", previous.definition.customerConstraints, customer),
+                           ("badgeConstraints", previous.definition.badgeConstraints, badge)):
+        if _windows(old) != _windows(new):
+            problems.add(Err.WINDOW_CHANGE, name)
+
+
+def _windows(constraints: list[Constraint]) -> list[tuple]:
+    """The fixed windows of a list, by geometry: what must not change while a badge is LIVE."""
+    return sorted(tuple(str(getattr(c, f)) for f in _WINDOW_GEOMETRY) for c in constraints
+                   if c.constraintType == ConstraintKind.FIXED_WINDOW)

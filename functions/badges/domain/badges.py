@@ -1,0 +1,345 @@
+"""Badge definitions: the body callers send, the badge that is stored, and the badge the API answers with."""
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
+
+from badges.domain.enums import (
+    CONSTRAINT_TYPES,
+    DAY_NUMBERS,
+    PERIOD_SYNONYMS,
+    BadgeStatus,
+    BenefitType,
+    ConstraintKind,
+    DayOfWeek,
+    EarnType,
+    ExpiryBase,
+    ExpiryType,
+    Period,
+    lenient,
+)
+from badges.domain.values import parse_time, to_epoch, to_iso
+
+
+def _time(value: Any) -> Any:
+    return None if value is None else parse_time(value)
+
+
+# Epoch seconds, epoch milliseconds (above 10^11) or ISO 8601, as CONTRACT section 4 reads times.
+Time = Annotated[Decimal | None, BeforeValidator(_time), Field(json_schema_extra={"examples": [1799632870]})]
+Count = Annotated[int | None, Field(ge=0)]
+
+def _is_none(value: Any) -> bool:
+    return value is None
+
+
+# An optional answer field that is left out when it has no value, as the spec's examples show.
+OMIT = Field(None, exclude_if=_is_none)
+
+
+_LENIENT = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class Expiry(BaseModel):
+    """earnedBadgeExpiry / issuedBadgeExpiry."""
+
+    model_config = _LENIENT
+
+    expiryType: Annotated[ExpiryType | None, lenient(ExpiryType)] = None
+    type: Annotated[ExpiryBase | None, lenient(ExpiryBase)] = None
+    expiresOn: Time = None
+    expireWithBadgeMeta: bool | None = None
+    relativeExpiryType: Annotated[Period | None, lenient(Period, PERIOD_SYNONYMS)] = Field(
+        None, validation_alias=AliasChoices("relativeExpiryType", "relativeExpirytype"))
+    value: Count = None
+
+
+class Ownership(BaseModel):
+    """Owners are checked by the badge rules (714, 728), so every value reaches them; claims are ignored."""
+
+    model_config = _LENIENT
+
+    restrictedToOwners: list[str] | None = None
+
+
+class Constraint(BaseModel):
+    """One customer or badge constraint; which parameters it needs depends on its type."""
+
+    model_config = _LENIENT
+
+    constraintType: Annotated[ConstraintKind | None, lenient(ConstraintKind, CONSTRAINT_TYPES)] = None
+    durationType: Annotated[Period | None, lenient(Period, PERIOD_SYNONYMS)] = None
+    refreshRate: Count = None
+    startDayOfTheWeek: Annotated[DayOfWeek | None, lenient(DayOfWeek, DAY_NUMBERS)] = None
+    maxEarnLimit: Count = None
+    rollType: Annotated[Period | None, lenient(Period, PERIOD_SYNONYMS)] = None
+    rollValue: Count = None
+    maxEarnForDays: Count = None
+    rollForDays: Count = None
+    maxEarnForWeeks: Count = None
+    rollForWeeks: Count = None
+    maxEarnForMonths: Count = None
+    rollForMonths: Count = None
+
+
+class Image(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: str | None = None
+    fileSvcHandle: str | None = None
+    url: str | None = None
+    tag: str | None = None
+
+
+class Benefit(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    benefitType: Annotated[BenefitType | None, lenient(BenefitType)] = None
+    seriesId: int | None = None
+    points: int | None = None
+    programId: int | None = None
+    promotionId: int | None = None
+    allocationStrategyId: int | None = None
+    expirationStrategyId: int | None = None
+    defaultTillId: int | None = None
+
+
+class Tag(BaseModel):
+    """A tag; other keys a caller sends in it (the spec's example has `name1`) are kept as sent."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str | None = OMIT
+    value: str | None = OMIT
+
+
+CustomValue = str | int | float | bool | None
+
+
+class BadgeRequest(BaseModel):
+    """The body of POST /badgeMeta: types and enums are checked here, every rule in `badge_rules`, so one
+    response can report all that is wrong with a body. Read-only fields a caller echoes back are ignored."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    name: str | None = None
+    description: str | None = None
+    startOn: Time = None
+    startOnISO: Time = None
+    expiresOn: Time = None
+    expiresOnISO: Time = None
+    earnedBadgeExpiry: Expiry | None = None
+    issuedBadgeExpiry: Expiry | None = None
+    images: list[Image] | None = None
+    ownership: Ownership | None = None
+    customerConstraints: list[Constraint] | None = None
+    badgeConstraints: list[Constraint] | None = None
+    earnType: Annotated[EarnType | None, lenient(EarnType)] = None
+    benefits: list[Benefit] | None = None
+    tags: list[Tag] | None = None
+    customFields: dict[str, CustomValue] | None = None
+    defaultTillId: int | None = None
+    badgeGroupId: str | None = None
+    badgeRank: int | None = None
+    active: bool | None = Field(None, validation_alias=AliasChoices("active", "isActive"))
+
+
+class BadgeUpdateRequest(BadgeRequest):
+    """The body of PUT /badgeMeta: a whole badge, identified by `id`."""
+
+    id: str | None = None
+
+
+class BadgeDefinition(BaseModel):
+    """What a caller defines about a badge, checked and normalized by `badge_rules.definition_of`."""
+
+    name: str
+    description: str | None = None
+    startOn: Decimal
+    expiresOn: Decimal
+    earnedBadgeExpiry: Expiry
+    issuedBadgeExpiry: Expiry | None = None
+    images: list[Image] = []
+    restrictedToOwners: list[str]
+    customerConstraints: list[Constraint] = []
+    badgeConstraints: list[Constraint] = []
+    earnType: EarnType
+    benefits: list[Benefit] = []
+    tags: list[Tag] = []
+    customFields: dict[str, CustomValue] = {}
+    defaultTillId: int | None = None
+    badgeGroupId: str | None = None
+    badgeRank: int | None = None
+    active: bool = True
+
+
+class Claim(BaseModel):
+    ownerType: str
+    referenceId: str
+    isActive: bool = True
+
+
+class Badge(BaseModel):
+    """A stored badge. `version` guards updates: a write succeeds only against the version it read."""
+
+    id: str
+    orgId: int
+    definition: BadgeDefinition
+    claims: list[Claim] = []
+    issuedCount: int = 0
+    earnedCount: int = 0
+    createdBy: int
+    createdOn: Decimal
+    lastUpdatedBy: int
+    lastUpdatedOn: Decimal
+    version: int = 1
+
+    def status(self, now: Decimal) -> BadgeStatus:
+        return status_at(self.definition.startOn, self.definition.expiresOn, now)
+
+    def active_claim_owners(self) -> set[str]:
+        return {claim.ownerType for claim in self.claims if claim.isActive}
+
+
+def status_at(start: Decimal, end: Decimal, now: Decimal) -> BadgeStatus:
+    """UPCOMING before the start, LIVE until the end, EXPIRED from then on."""
+    if now < start:
+        return BadgeStatus.UPCOMING
+    return BadgeStatus.LIVE if now < end else BadgeStatus.EXPIRED
+
+
+# ---- what the API answers -------------------------------------------------------------------------------
+
+
+class ExpiryView(BaseModel):
+    """An expiry as answered; `relativeExpirytype` repeats `relativeExpiryType` in the spelling Capillary answers."""
+
+    expiryType: str
+    type: str | None = OMIT
+    expiresOn: float | None = OMIT
+    expiresOnISO: str | None = OMIT
+    expireWithBadgeMeta: bool | None = OMIT
+    relativeExpiryType: str | None = OMIT
+    relativeExpirytype: str | None = OMIT
+    value: int | None = OMIT
+
+
+class ConstraintView(BaseModel):
+    """A constraint with its full type; fixed windows also carry referenceId, startDate, endDate, cycleStatus."""
+
+    constraintType: str
+    referenceId: str | None = OMIT
+    durationType: str | None = OMIT
+    refreshRate: int | None = OMIT
+    startDayOfTheWeek: str | None = OMIT
+    maxEarnLimit: int | None = OMIT
+    rollType: str | None = OMIT
+    rollValue: int | None = OMIT
+    maxEarnForDays: int | None = OMIT
+    rollForDays: int | None = OMIT
+    maxEarnForWeeks: int | None = OMIT
+    rollForWeeks: int | None = OMIT
+    maxEarnForMonths: int | None = OMIT
+    rollForMonths: int | None = OMIT
+    cycleStatus: str | None = OMIT
+    startDate: float | None = OMIT
+    endDate: float | None = OMIT
+
+
+class OwnershipView(BaseModel):
+    restrictedToOwners: list[str]
+    claims: list[Claim]
+
+
+class BadgeView(BaseModel):
+    """A badge as the API answers it: the spec's response fields, ISO twins of every time, derived status."""
+
+    id: str
+    orgId: int
+    name: str
+    description: str | None
+    startOn: float
+    startOnISO: str
+    expiresOn: float
+    expiresOnISO: str
+    earnedBadgeExpiry: ExpiryView
+    issuedBadgeExpiry: ExpiryView | None
+    images: list[Image]
+    ownership: OwnershipView
+    customerConstraints: list[ConstraintView]
+    badgeConstraints: list[ConstraintView]
+    benefits: list[Benefit]
+    tags: list[Tag]
+    badgeGroupId: str | None
+    badgeRank: int | None
+    earnType: str
+    issuedCount: int
+    earnedCount: int
+    status: str
+    createdOn: float
+    createdOnISO: str
+    createdBy: int
+    lastUpdatedOn: float
+    lastUpdatedOnISO: str
+    lastUpdatedBy: int
+    customFields: dict[str, CustomValue]
+    defaultTillId: int | None
+    active: bool
+
+    @classmethod
+    def of(cls, badge: Badge, now: Decimal) -> BadgeView:
+        d, status = badge.definition, badge.status(now)
+        return cls(
+            id=badge.id, orgId=badge.orgId, name=d.name, description=d.description,
+            startOn=to_epoch(d.startOn), startOnISO=to_iso(d.startOn),
+            expiresOn=to_epoch(d.expiresOn), expiresOnISO=to_iso(d.expiresOn),
+            earnedBadgeExpiry=_expiry_view(d.earnedBadgeExpiry),
+            issuedBadgeExpiry=_expiry_view(d.issuedBadgeExpiry) if d.issuedBadgeExpiry else None,
+            images=d.images,
+            ownership=OwnershipView(restrictedToOwners=d.restrictedToOwners, claims=badge.claims),
+            customerConstraints=[_constraint_view(c, "CUSTOMER_BADGE_", d, status) for c in d.customerConstraints],
+            badgeConstraints=[_constraint_view(c, "BADGE_", d, status) for c in d.badgeConstraints],
+            benefits=d.benefits, tags=d.tags, badgeGroupId=d.badgeGroupId, badgeRank=d.badgeRank,
+            earnType=d.earnType.value, issuedCount=badge.issuedCount, earnedCount=badge.earnedCount,
+            status=status.value,
+            createdOn=to_epoch(badge.createdOn), createdOnISO=to_iso(badge.createdOn), createdBy=badge.createdBy,
+            lastUpdatedOn=to_epoch(badge.lastUpdatedOn), lastUpdatedOnISO=to_iso(badge.lastUpdatedOn),
+            lastUpdatedBy=badge.lastUpdatedBy, customFields=d.customFields, defaultTillId=d.defaultTillId,
+            active=d.active,
+        )
+
+
+def _expiry_view(expiry: Expiry) -> ExpiryView:
+    fields = expiry.model_dump(exclude_none=True, exclude={"expiresOn"}, mode="json")
+    if expiry.relativeExpiryType is not None:
+        fields["relativeExpirytype"] = fields["relativeExpiryType"]
+    if expiry.expiresOn is not None:
+        fields |= {"expiresOn": to_epoch(expiry.expiresOn), "expiresOnISO": to_iso(expiry.expiresOn)}
+    return ExpiryView(**fields)
+
+
+def constraint_reference_id(prefix: str, constraint: Constraint) -> str:
+    """A name-based (version 3) UUID: the same fixed window always gets the same referenceId."""
+    parts = (prefix + constraint.constraintType, constraint.durationType, constraint.refreshRate,
+             constraint.startDayOfTheWeek)
+    return str(uuid.uuid3(uuid.NAMESPACE_URL, "badges:" + ":".join(str(p) for p in parts)))
+
+
+def _constraint_view(constraint: Constraint, prefix: str, badge: BadgeDefinition,
+                     status: BadgeStatus) -> ConstraintView:
+    fields = constraint.model_dump(exclude_none=True, mode="json")
+    fields["constraintType"] = prefix + constraint.constraintType
+    if constraint.constraintType == ConstraintKind.FIXED_WINDOW:
+        fields |= {"referenceId": constraint_reference_id(prefix, constraint), "cycleStatus": status.value,
+                   "startDate": to_epoch(badge.startOn), "endDate": to_epoch(badge.expiresOn)}
+    return ConstraintView(**fields)
+
+
+class BadgePage(BaseModel):
+    """One page of badges; pass `nextToken` back as the `nextToken` query parameter for the next page."""
+
+    items: list[BadgeView]
+    nextToken: str | None = None

@@ -1,0 +1,86 @@
+"""Badge definition use cases: create, update, read, list, activate and deactivate an org's badges."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from badges.domain.badge_rules import definition_of
+from badges.domain.badges import Badge, BadgeRequest, BadgeUpdateRequest
+from badges.domain.errors import BadgeNotFound, Err, ErrorDetail, ServiceUnavailable, ValidationFailed
+from badges.domain.identity import Caller
+from badges.domain.values import new_id, now
+from badges.store.ports import BadgeFilters, BadgeStore, Page, StaleWrite
+
+# A concurrent write to the same badge makes ours stale; re-reading and re-applying a few times settles it.
+_UPDATE_ATTEMPTS = 4
+
+
+def create_badge(request: BadgeRequest, caller: Caller, store: BadgeStore, migration: bool = False) -> Badge:
+    """A new badge of the caller's org exists, under a name no other badge of the org holds, in an existing
+    group if it names one; or nothing is written and every broken rule is reported."""
+    at = now()
+    definition, problems = definition_of(request, at, migration)
+    if request.name and store.name_taken(caller.org_id, request.name):
+        problems.append(ErrorDetail.of(Err.BADGE_NAME_TAKEN, "name"))
+    if problems:
+        raise ValidationFailed(problems)
+    badge = Badge(id=new_id(), orgId=caller.org_id, definition=definition, createdBy=caller.user_id, createdOn=at,
+                  lastUpdatedBy=caller.user_id, lastUpdatedOn=at)
+    store.add_badge(badge)
+    return badge
+
+
+def get_badge(badge_id: str, caller: Caller, store: BadgeStore, reference: str = "badgeId") -> Badge:
+    """The caller's org's badge; 404 "Passed badge is not found" for any other id."""
+    badge = store.get_badge(caller.org_id, badge_id)
+    if badge is None:
+        raise BadgeNotFound(reference)
+    return badge
+
+
+def update_badge(request: BadgeUpdateRequest, caller: Caller, store: BadgeStore, migration: bool = False) -> Badge:
+    """The badge carries the request's definition, under the update rules of a LIVE badge; a rename freed
+    the old name atomically; counts and claims are untouched."""
+    if not request.id:
+        raise ValidationFailed([ErrorDetail.of(Err.FIELD_REQUIRED, "id", "id is required")])
+
+    def revise(current: Badge, at: Decimal) -> Badge:
+        definition, problems = definition_of(request, at, migration, previous=current)
+        if request.name and request.name != current.definition.name and store.name_taken(
+                caller.org_id, request.name, by_other_than=current.id):
+            problems.append(ErrorDetail.of(Err.BADGE_NAME_TAKEN, "name"))
+        if problems:
+            raise ValidationFailed(problems)
+        return current.model_copy(update={"definition": definition})
+
+    return _apply(request.id, caller, store, revise, reference="id")
+
+
+def set_active(badge_id: str, active: bool, caller: Caller, store: BadgeStore) -> Badge:
+    """The badge is switched on or off; nothing else about it changes."""
+
+    def switch(current: Badge, _: Decimal) -> Badge:
+        return current.model_copy(update={"definition": current.definition.model_copy(update={"active": active})})
+
+    return _apply(badge_id, caller, store, switch)
+
+
+def list_badges(caller: Caller, store: BadgeStore, filters: BadgeFilters, limit: int, token: str | None) -> Page[Badge]:
+    """One page of the caller's org's badges matching the filters, oldest first."""
+    return store.list_badges(caller.org_id, filters, now(), limit, token)
+
+
+def _apply(badge_id: str, caller: Caller, store: BadgeStore, change: Callable[[Badge, Decimal], Badge],
+           reference: str = "badgeId") -> Badge:
+    """Read, change and write back at the version read, again if someone wrote in between."""
+    for _ in range(_UPDATE_ATTEMPTS):
+        current = get_badge(badge_id, caller, store, reference)
+        at = now()
+        changed = change(current, at).model_copy(update={
+            "lastUpdatedBy": caller.user_id, "lastUpdatedOn": at, "version": current.version + 1})
+        try:
+            store.replace_badge(current, changed)
+            return changed
+        except StaleWrite:
+            continue
+    raise ServiceUnavailable()
