@@ -1,6 +1,7 @@
 """The resolver factory: every endpoint's Powertools resolver, with the envelope, the catalogue and validation."""
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from typing import Any
 
@@ -63,14 +64,28 @@ def _refuse_body(event: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def _text_of(event: dict[str, Any]) -> str | None:
+    """The body as text, decoded from base64 if API Gateway sent it so; None if it is not UTF-8."""
+    body = event["body"]
+    if not event.get("isBase64Encoded"):
+        return body
+    try:
+        return base64.b64decode(body).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
 class BadgesResolver(APIGatewayRestResolver):
     def resolve(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         refused = _refuse_body(event)
         if refused:
             return refused
-        if event.get("body") and not event.get("isBase64Encoded"):
+        if event.get("body"):
+            text = _text_of(event)
+            if text is None:
+                return error_response(400, [ErrorDetail.of(Err.MALFORMED_JSON, message="The body is not UTF-8 text")])
             # The spec's examples carry /* */ comments; a caller copying them gets what it meant.
-            event = {**event, "body": strip_comments(event["body"])}
+            event = {**event, "body": strip_comments(text), "isBase64Encoded": False}
         return super().resolve(event, context)
 
 

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 _MILLIS_THRESHOLD = 10**11  # an epoch value above this is milliseconds
+# The moments an ISO twin can show: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+_EARLIEST, _LATEST = Decimal(-62135596800), Decimal(253402300799)
 
 
 def now() -> Decimal:
@@ -16,22 +18,28 @@ def now() -> Decimal:
 
 def parse_time(value: int | float | str | Decimal) -> Decimal:
     """Epoch seconds, epoch milliseconds or an ISO 8601 string -> epoch seconds; ValueError if none of these."""
-    if isinstance(value, bool):
-        raise ValueError("a boolean is not a time")
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise ValueError("a time is epoch seconds, epoch milliseconds or an ISO 8601 string")
     if isinstance(value, str):
         text = value.strip()
         try:
             return parse_time(Decimal(text))
         except ArithmeticError:
             pass
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError as exc:
+            raise ValueError(f"not epoch seconds, epoch milliseconds or ISO 8601: {text[:40]!r}") from exc
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=UTC)
         return Decimal(str(parsed.timestamp()))
     number = Decimal(str(value))
     if not number.is_finite():
         raise ValueError("not a finite number")
-    return number / 1000 if abs(number) > _MILLIS_THRESHOLD else number
+    seconds = number / 1000 if abs(number) > _MILLIS_THRESHOLD else number
+    if not _EARLIEST <= seconds <= _LATEST:
+        raise ValueError("a time outside the years 1 to 9999")
+    return seconds
 
 
 def to_epoch(value: Decimal) -> float:
