@@ -1,0 +1,126 @@
+"""What an earn must count and under which limits: the counters it adds to, each with its DynamoDB key parts.
+
+Each constraint maps to counter items that a conditional write can check in one comparison:
+- a fixed value: one lifetime counter;
+- a fixed window: one counter per window, keyed by the window's start;
+- a rolling window: per UTC day `e`, the number of earns in the trailing window that ends on `e`, kept as one
+  attribute per day in one item per month. An earn on day `d` checks the attribute of `d` and adds one to
+  every day whose window holds `d`; revoking it subtracts from the same ones.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from badges.domain.badges import BadgeDefinition, Constraint, Expiry, constraint_reference_id
+from badges.domain.enums import ConstraintKind, ExpiryBase, ExpiryType, Period
+from badges.domain.windows import add_months, day_of, fixed_window_start, rolling_window_ends
+
+_CUSTOMER_PAIRS = ((Period.DAYS, "maxEarnForDays", "rollForDays"), (Period.WEEKS, "maxEarnForWeeks", "rollForWeeks"),
+                   (Period.MONTHS, "maxEarnForMonths", "rollForMonths"))
+
+
+@dataclass
+class Counter:
+    """One counter item's part in an earn: which attribute must stay under which limit, which ones grow."""
+
+    scope: str  # "customer" (this customer and badge) or "badge" (the badge, all customers)
+    item: str  # the item's sort key within its scope
+    adds: list[str] = field(default_factory=list)
+    check: str | None = None
+    limit: int | None = None
+    reference: str | None = None  # customerConstraints[0]
+    describes: str | None = None  # the constraint, for the refusal's message
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.scope, self.item
+
+
+@dataclass(frozen=True)
+class Limits:
+    counters: list[Counter]
+    badge_lifetime_limit: int | None  # the badge's fixed value, checked on the badge's own earned count
+    badge_lifetime_reference: str | None = None
+
+
+def plan(definition: BadgeDefinition, event: Decimal) -> Limits:
+    """The counters an earn at `event` adds to, with the limits each must stay under."""
+    counters: dict[tuple[str, str], Counter] = {}
+    lifetime, lifetime_ref = None, None
+    for scope, name, constraints in (("customer", "customerConstraints", definition.customerConstraints),
+                                     ("badge", "badgeConstraints", definition.badgeConstraints)):
+        prefix = "CUSTOMER_BADGE_" if scope == "customer" else "BADGE_"
+        for index, constraint in enumerate(constraints):
+            reference, describes = f"{name}[{index}]", prefix + constraint.constraintType
+            if constraint.constraintType == ConstraintKind.FIXED_VALUE and scope == "badge":
+                if lifetime is None or constraint.maxEarnLimit < lifetime:
+                    lifetime, lifetime_ref = constraint.maxEarnLimit, reference
+                continue
+            for counter in _counters_of(constraint, scope, prefix, definition, event):
+                _merge(counters, counter, reference, describes)
+    return Limits(list(counters.values()), lifetime, lifetime_ref)
+
+
+def _counters_of(constraint: Constraint, scope: str, prefix: str, definition: BadgeDefinition,
+                 event: Decimal) -> list[Counter]:
+    kind = constraint.constraintType
+    if kind == ConstraintKind.FIXED_VALUE:
+        return [Counter(scope, "FV", ["n"], "n", constraint.maxEarnLimit)]
+    if kind == ConstraintKind.FIXED_WINDOW:
+        start = fixed_window_start(constraint.durationType, definition.startOn, event, constraint.refreshRate,
+                                   constraint.startDayOfTheWeek)
+        window = f"FW#{constraint_reference_id(prefix, constraint)}#{start}"
+        return [Counter(scope, window, ["n"], "n", constraint.maxEarnLimit)]
+    if kind == ConstraintKind.ROLLING_WINDOW and scope == "badge":
+        return _rolling(scope, constraint.rollType, constraint.rollValue, constraint.maxEarnLimit, event)
+    if kind == ConstraintKind.ROLLING_WINDOW:
+        return [counter for unit, limit_field, length_field in _CUSTOMER_PAIRS
+                if getattr(constraint, limit_field) is not None
+                for counter in _rolling(scope, unit, getattr(constraint, length_field),
+                                        getattr(constraint, limit_field), event)]
+    return []  # NO_LIMIT
+
+
+def _rolling(scope: str, unit: Period, length: int, limit: int, event: Decimal) -> list[Counter]:
+    day = day_of(event)
+    by_month: dict[str, list[str]] = defaultdict(list)
+    for end in rolling_window_ends(day, unit, length):
+        by_month[f"{end:%Y%m}"].append(f"d{end:%d}")
+    stem = f"RW#{unit.value[0]}{length}#"
+    return [Counter(scope, stem + month, adds, check=f"d{day:%d}" if month == f"{day:%Y%m}" else None,
+                    limit=limit if month == f"{day:%Y%m}" else None)
+            for month, adds in by_month.items()]
+
+
+def _merge(counters: dict, counter: Counter, reference: str, describes: str) -> None:
+    """Two constraints on one counter (the same window twice) share the item; the stricter limit holds."""
+    if counter.check is not None:
+        counter.reference, counter.describes = reference, describes
+    existing = counters.get(counter.key)
+    if existing is None:
+        counters[counter.key] = counter
+        return
+    existing.adds = sorted(set(existing.adds) | set(counter.adds))
+    if counter.check is not None and (existing.limit is None or counter.limit < existing.limit):
+        existing.check, existing.limit = counter.check, counter.limit
+        existing.reference, existing.describes = counter.reference, counter.describes
+
+
+def expiry_of(expiry: Expiry | None, badge: BadgeDefinition, moment: Decimal) -> Decimal:
+    """When something earned (or issued) at `moment` under `expiry` expires; without an expiry, with the badge."""
+    if expiry is None or (expiry.expiryType == ExpiryType.ABSOLUTE and expiry.type != ExpiryBase.FIXED_DATE):
+        return badge.expiresOn
+    if expiry.expiryType == ExpiryType.ABSOLUTE:
+        return expiry.expiresOn
+    if expiry.expiryType == ExpiryType.NEVER:
+        return _plus_months(moment, 1200)  # "never" is 100 calendar years
+    if expiry.relativeExpiryType == Period.MONTHS:
+        return _plus_months(moment, expiry.value)
+    return moment + expiry.value * (7 if expiry.relativeExpiryType == Period.WEEKS else 1) * 86_400
+
+
+def _plus_months(moment: Decimal, months: int) -> Decimal:
+    day = day_of(moment)
+    return moment + Decimal((add_months(day, months) - day).days * 86_400)
