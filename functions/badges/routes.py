@@ -43,6 +43,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/badgeMeta/{badgeId}", "get_badge", {"badges": ("dynamodb:GetItem",)}),
     Route("PUT", "/badgeMeta/{badgeId}/activate", "activate_badge", {"badges": BADGE_UPDATE}),
     Route("PUT", "/badgeMeta/{badgeId}/deactivate", "deactivate_badge", {"badges": BADGE_UPDATE}),
+    Route("POST", "/badgeMeta/{badgeId}/claim", "claim_badge", {"badges": ("dynamodb:UpdateItem",)}),
+    Route("POST", "/badgeMeta/{badgeId}/unclaim", "unclaim_badge", {"badges": ("dynamodb:UpdateItem",)}),
 )
 
 # Answers every method and path no route claims: 404 for an unknown path, 405 for a known path.

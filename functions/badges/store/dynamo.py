@@ -16,7 +16,7 @@ from badges.domain.badges import Badge, BadgeDefinition, Claim
 from badges.domain.errors import BadgeNameTaken, GroupNameTaken, GroupNotFound, ServiceUnavailable
 from badges.domain.groups import Group
 from badges.store.pagination import decode_token, encode_token
-from badges.store.ports import BadgeFilters, Page, StaleWrite
+from badges.store.ports import BadgeFilters, ClaimRefused, Page, StaleWrite
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -253,8 +253,7 @@ class DynamoBadgeStore:
             "owners": d.restrictedToOwners, "groupId": d.badgeGroupId, "startOn": d.startOn,
             "expiresOn": d.expiresOn, "active": d.active, "lastUpdatedBy": badge.lastUpdatedBy,
             "lastUpdatedOn": badge.lastUpdatedOn, "version": badge.version,
-            "doc": json.dumps({"definition": d.model_dump(mode="json"),
-                               "claims": [c.model_dump(mode="json") for c in badge.claims]}, separators=(",", ":")),
+            "doc": json.dumps({"definition": d.model_dump(mode="json")}, separators=(",", ":")),
         }
 
     @staticmethod
@@ -263,7 +262,8 @@ class DynamoBadgeStore:
         doc = json.loads(data["doc"])
         return Badge(
             id=data["id"], orgId=int(data["orgId"]), definition=BadgeDefinition.model_validate(doc["definition"]),
-            claims=[Claim.model_validate(c) for c in doc["claims"]], issuedCount=int(data.get("issuedCount", 0)),
+            claims=[Claim.model_validate(c) for _, c in sorted(data.get("claims", {}).items())],
+            issuedCount=int(data.get("issuedCount", 0)),
             earnedCount=int(data.get("earnedCount", 0)), createdBy=int(data["createdBy"]),
             createdOn=Decimal(data["createdOn"]), lastUpdatedBy=int(data["lastUpdatedBy"]),
             lastUpdatedOn=Decimal(data["lastUpdatedOn"]), version=int(data["version"]),
@@ -273,7 +273,8 @@ class DynamoBadgeStore:
         """Insert the badge, reserve its name and check its group, all in one transaction."""
         item = {**self._key(badge.orgId, badge.id), **to_item({
             "kind": "badge", "id": badge.id, "orgId": badge.orgId, "createdBy": badge.createdBy,
-            "createdOn": badge.createdOn, "issuedCount": 0, "earnedCount": 0, **self._definition_attributes(badge),
+            "createdOn": badge.createdOn, "issuedCount": 0, "earnedCount": 0, "claims": {},
+            **self._definition_attributes(badge),
         })}
         items = [take_name(self._table, badge.orgId, "BADGE", badge.definition.name, badge.id),
                  {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}},
@@ -328,6 +329,32 @@ class DynamoBadgeStore:
             if new.definition.badgeGroupId and refused.failed(len(items) - 1):
                 raise GroupNotFound(new.definition.badgeGroupId, reference="badgeGroupId") from refused
             raise StaleWrite(new.id) from refused
+
+    def set_claim(self, org_id: int, badge_id: str, claim: Claim) -> None:
+        """Record the owner's claim as active (claiming) or not (giving it up), and bump the badge's version so
+        an update that read the claims before is stale. Refused with the badge as it was when a condition fails:
+        a claim needs its owner among restrictedToOwners and no active claim of its own; an unclaim needs one."""
+        key = f"{claim.ownerType}#{claim.referenceId}"
+        names = {"#claims": "claims", "#key": key, "#version": "version"}
+        values: dict[str, Any] = {":claim": claim.model_dump(), ":one": 1, ":true": True}
+        if claim.isActive:
+            condition = ("attribute_exists(pk) AND contains(owners, :owner) AND "
+                         "(attribute_not_exists(#claims.#key) OR #claims.#key.isActive <> :true)")
+            values[":owner"] = claim.ownerType
+        else:
+            condition = "attribute_exists(pk) AND #claims.#key.isActive = :true"
+        try:
+            self._client.update_item(
+                TableName=self._table, Key=self._key(org_id, badge_id),
+                UpdateExpression="SET #claims.#key = :claim ADD #version :one",
+                ConditionExpression=condition, ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_item(values), ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise_if_busy(exc)
+                raise
+            old = exc.response.get("Item")
+            raise ClaimRefused(self._badge_of(old) if old else None) from exc
 
     def list_badges(self, org_id: int, filters: BadgeFilters, now: Decimal, limit: int,
                     token: str | None) -> Page[Badge]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from badges.domain.badges import Badge
+from badges.domain.badges import Badge, Claim
 from badges.domain.groups import Group
 
 T = TypeVar("T")
@@ -18,6 +18,14 @@ class Page(Generic[T]):
 
 class StaleWrite(Exception):
     """The item changed since it was read; the service re-reads and tries again."""
+
+
+class ClaimRefused(Exception):
+    """A claim or unclaim met a badge that did not allow it; `badge` is how it stood (None: no such badge)."""
+
+    def __init__(self, badge: Badge | None):
+        super().__init__(badge.id if badge else None)
+        self.badge = badge
 
 
 class GroupStore(Protocol):
@@ -59,6 +67,9 @@ class BadgeStore(Protocol):
     def replace_badge(self, old: Badge, new: Badge) -> None:
         """Write `new`'s definition over `old` if `old` is still the stored version (else StaleWrite); a rename
         moves the name reservation in the same transaction; counters written by earns are left as they are."""
+
+    def set_claim(self, org_id: int, badge_id: str, claim: Claim) -> None:
+        """Make the owner's claim active or not, in one conditional write (ClaimRefused when not allowed)."""
 
     def list_badges(self, org_id: int, filters: BadgeFilters, now, limit: int, token: str | None) -> Page[Badge]:
         """Up to `limit` of the org's badges matching the filters, in creation order, from where `token` left off."""
