@@ -9,7 +9,7 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from badges.routes import BASE_PATH, ROUTES
+from badges.routes import BASE_PATH, ROUTES, resource_paths
 from infra.functions import LOG_RETENTION, BadgesFunctions
 from infra.nag import acknowledge
 from infra.settings import StackSettings
@@ -48,16 +48,6 @@ def envelope(code: int, message: str) -> str:
 def path_parameters(path: str) -> dict[str, bool]:
     """The required request parameters of a path template: /group/{groupId} -> method.request.path.groupId."""
     return {f"method.request.path.{name.rstrip('+')}": True for name in re.findall(r"{([^}]+)}", path)}
-
-
-def fallback_paths() -> list[str]:
-    """The base path and every resource under it that a route creates, each of which gets the ANY fallback."""
-    paths = [BASE_PATH]
-    for route in ROUTES:
-        segments = route.path.strip("/").split("/")
-        for depth in range(1, len(segments) + 1):
-            paths.append(BASE_PATH + "/" + "/".join(segments[:depth]))
-    return list(dict.fromkeys(paths))
 
 
 class BadgesApi(Construct):
@@ -118,7 +108,7 @@ class BadgesApi(Construct):
         # One permission for every fallback method, so the fallback's resource policy stays small.
         fallback = apigw.LambdaIntegration(functions.fallback.function, scope_permission_to_method=False)
         # Explicit methods win over ANY on the same resource: a known path with another method gets the 405.
-        for path in fallback_paths():
+        for path in resource_paths():
             self._method(path, "ANY", fallback)
         # Any deeper unknown path under the base path: the fallback's 404.
         self._method(BASE_PATH + "/{proxy+}", "ANY", fallback)

@@ -9,6 +9,10 @@ BASE_PATH = "/api_gateway/v1/badges"
 # named by the badge is checked in the same transaction.
 BADGE_UPDATE = ("dynamodb:GetItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem", "dynamodb:PutItem",
                 "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem")
+# An issue or an earn: the badge (and the customer's issue) read, then one transaction of puts, counter
+# updates and condition checks; a refused request reads its first answer back.
+EARN = ("dynamodb:GetItem", "dynamodb:TransactWriteItems", "dynamodb:PutItem", "dynamodb:UpdateItem",
+        "dynamodb:ConditionCheckItem")
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,13 @@ ROUTES: tuple[Route, ...] = (
     Route("PUT", "/badgeMeta/{badgeId}/deactivate", "deactivate_badge", {"badges": BADGE_UPDATE}),
     Route("POST", "/badgeMeta/{badgeId}/claim", "claim_badge", {"badges": ("dynamodb:UpdateItem",)}),
     Route("POST", "/badgeMeta/{badgeId}/unclaim", "unclaim_badge", {"badges": ("dynamodb:UpdateItem",)}),
+    Route("POST", "/badgeMeta/customer/issueBulk", "issue_bulk", {"badges": EARN}),
+    Route("POST", "/customer/earn", "earn", {"badges": EARN}),
+    Route("POST", "/customer/earnBulk", "earn_bulk", {"badges": EARN}),
+    Route("POST", "/customer/revokeEarn", "revoke_earn",
+          {"badges": ("dynamodb:Query", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem")}),
+    Route("GET", "/customer/{customerId}", "get_customer_badges",
+          {"badges": ("dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:GetItem")}),
 )
 
 # Answers every method and path no route claims: 404 for an unknown path, 405 for a known path.
@@ -71,10 +82,28 @@ def _matches(template: str, path: str) -> bool:
         (w.startswith("{") and w.endswith("}") and g) or w == g for w, g in zip(want, got, strict=True))
 
 
+def resource_paths() -> list[str]:
+    """Every API Gateway resource the routes make: their paths and each path's parents under the base."""
+    paths = [BASE_PATH]
+    for route in ROUTES:
+        segments = route.path.strip("/").split("/")
+        paths += [BASE_PATH + "/" + "/".join(segments[:depth]) for depth in range(1, len(segments) + 1)]
+    return list(dict.fromkeys(paths))
+
+
+def resource_of(path: str) -> str | None:
+    """The resource API Gateway picks for a path: of those that fit, the one with the most literal segments
+    (/badgeMeta/customer beats /badgeMeta/{badgeId})."""
+    fitting = [r for r in resource_paths() if _matches(r, path)]
+    return max(fitting, key=lambda r: [not part.startswith("{") for part in r.split("/")], default=None)
+
+
 def allowed_methods(path: str) -> list[str]:
     """The methods the API serves at a concrete path; empty when no route has that path."""
-    return sorted({route.method for route in ROUTES if _matches(route.full_path, path)})
+    resource = resource_of(path)
+    return sorted({route.method for route in ROUTES if route.full_path == resource})
 
 
 def find_route(method: str, path: str) -> Route | None:
-    return next((r for r in ROUTES if r.method == method and _matches(r.full_path, path)), None)
+    resource = resource_of(path)
+    return next((r for r in ROUTES if r.method == method and r.full_path == resource), None)

@@ -25,8 +25,8 @@ class Envelope(BaseModel, Generic[T]):
     warnings: list[ErrorOut] = []
 
 
-def error_body(details: list[ErrorDetail]) -> str:
-    return json.dumps({"data": None, "errors": [d.as_dict() for d in details], "warnings": []}, separators=(",", ":"))
+def error_body(details: list[ErrorDetail], data: Any = None) -> str:
+    return json.dumps({"data": data, "errors": [d.as_dict() for d in details], "warnings": []}, separators=(",", ":"))
 
 
 def error_response(status: int, details: list[ErrorDetail], headers: dict[str, str] | None = None) -> dict[str, Any]:

@@ -47,8 +47,9 @@ def detail_of(error: dict[str, Any]) -> ErrorDetail:
     return ErrorDetail.of(Err.INVALID_VALUE, reference, f"Invalid value: {error['msg']}")
 
 
-def _envelope(status: int, details: list[ErrorDetail], headers: dict[str, str] | None = None) -> Response:
-    return Response(status_code=status, content_type=JSON, body=error_body(details), headers=headers)
+def _envelope(status: int, details: list[ErrorDetail], headers: dict[str, str] | None = None,
+              data: Any = None) -> Response:
+    return Response(status_code=status, content_type=JSON, body=error_body(details, data), headers=headers)
 
 
 def _refuse_body(event: dict[str, Any]) -> dict[str, Any] | None:
@@ -95,7 +96,7 @@ def build_resolver() -> BadgesResolver:
 
     @app.exception_handler(BadgesError)
     def on_badges_error(exc: BadgesError) -> Response:
-        return _envelope(exc.status, exc.details, exc.headers)
+        return _envelope(exc.status, exc.details, exc.headers, exc.data)
 
     @app.exception_handler(RequestValidationError)
     def on_invalid_request(exc: RequestValidationError) -> Response:

@@ -68,6 +68,11 @@ class BadgeStatus(StrEnum):
     EXPIRED = "EXPIRED"
 
 
+class CustomerBadgeType(StrEnum):
+    EARNED = "EARNED"
+    AVAILABLE = "AVAILABLE"
+
+
 class BenefitType(StrEnum):
     COUPON = "COUPON"
     LOYALTY_POINTS = "LOYALTY_POINTS"

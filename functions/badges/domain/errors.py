@@ -35,7 +35,16 @@ class Err(Enum):
     BADGE_NAME_TAKEN = ErrorSpec(725, "Badge name cannot be duplicate", 400)
     OWNER_REQUIRED = ErrorSpec(728, "Atleast one owner is required", 400)
     GROUP_RANK_MANDATORY = ErrorSpec(732, "Group Rank is Mandatory.", 400)
-    NOT_CLAIMED = ErrorSpec(737, "The badge is not claimed by this owner", 400)
+    NOT_CLAIMED = ErrorSpec(737, "Claim not found in existing claims", 400)
+    EVENT_IN_FUTURE = ErrorSpec(750, "Earn event date should not be in future.", 400)
+    REQUEST_ID_REQUIRED = ErrorSpec(804, "RequestId information is missing.", 400)
+    REQUEST_REPEATED = ErrorSpec(809, "Request with the same requestId is not allowed.", 400)
+    NOT_CLAIMED_BY_TRIGGER = ErrorSpec(810, "Badge needs to be claimed first.", 400)
+    ISSUE_REQUIRED = ErrorSpec(811, "Badge issue is mandatory before earn.", 409)
+    CUSTOMER_ID_REQUIRED = ErrorSpec(812, "CustomerId information is missing.", 400)
+    NO_ACTIVE_EARN = ErrorSpec(814, "Active earn instance is not present.", 400)
+    BADGE_NOT_LIVE = ErrorSpec(815, "Badge is not live.", 400)
+    EVENT_OUTSIDE_BADGE = ErrorSpec(816, "Event date is not in duration of badge meta.", 400)
     GROUP_NAME_TAKEN = ErrorSpec(733, "Group Name should be Unique.", 400)
     WINDOW_CHANGE = ErrorSpec(
         826, "Change from rolling window or fixed constraint to fixed window or vice versa is not allowed.", 400)
@@ -45,6 +54,10 @@ class Err(Enum):
     INVALID_VALUE = ErrorSpec(1002, "Invalid value", 400)
     INVALID_PAGE_TOKEN = ErrorSpec(1003, "Invalid page token", 400)
     OWNER_HAS_CLAIM = ErrorSpec(1004, "An owner with an active claim cannot be removed", 400)
+    NOT_ISSUABLE = ErrorSpec(1005, "Only an ISSUE_EARN badge is issued", 400)
+    CUSTOMER_LIMIT_REACHED = ErrorSpec(1020, "The customer has reached a limit of this badge", 400)
+    BADGE_LIMIT_REACHED = ErrorSpec(1021, "The badge has reached a limit", 400)
+    ACTIVE_ISSUE_EXISTS = ErrorSpec(1040, "An active issue for the badge already exists.", 400)
 
     @property
     def code(self) -> int:
@@ -79,6 +92,7 @@ class BadgesError(Exception):
         self.status = err.status
         self.details = details or [ErrorDetail.of(err, reference, message)]
         self.headers = headers or {}
+        self.data: object = None  # what the envelope's data carries beside the errors, if anything
         super().__init__(f"{err.name}: {self.details[0].message}")
 
 
@@ -110,6 +124,14 @@ class BadgeNameTaken(BadgesError):
     def __init__(self, name: str):
         super().__init__(Err.BADGE_NAME_TAKEN, reference="name")
         self.name = name
+
+
+class RequestRepeated(BadgesError):
+    """A requestId already used for this operation: 809, answered with the first request's result."""
+
+    def __init__(self, original: dict):
+        super().__init__(Err.REQUEST_REPEATED, reference="requestId")
+        self.data = original
 
 
 class ServiceUnavailable(BadgesError):

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import random
+import time
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -26,6 +28,7 @@ _THROTTLING = {"ProvisionedThroughputExceededException", "ThrottlingException", 
 GROUP_PREFIX = "GROUP#"
 BADGE_PREFIX = "BADGE#"
 _MAX_PAGE_QUERIES = 8
+_BUSY_ATTEMPTS = 5
 
 
 @cache
@@ -80,9 +83,20 @@ class Refused(Exception):
 _SINGLE_WRITES = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item"}
 
 
-def write_all(client: Any, items: list[dict]) -> None:
+def write_all(client: Any, items: list[dict], attempts: int = _BUSY_ATTEMPTS) -> None:
     """Apply the items atomically: one item as a plain conditional write (half the cost of a one-item
-    transaction), several as one transaction. Refused when a condition fails; 503 when DynamoDB is busy."""
+    transaction), several as one transaction. Refused when a condition fails. A transaction that collided with
+    another on the same item is tried again a few times, with jitter, before it is a 503."""
+    for attempt in range(attempts):
+        try:
+            return _write_once(client, items)
+        except ServiceUnavailable:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(random.uniform(0, 0.02 * 2**attempt))
+
+
+def _write_once(client: Any, items: list[dict]) -> None:
     try:
         if len(items) == 1 and next(iter(items[0])) in _SINGLE_WRITES:
             [(action, params)] = items[0].items()

@@ -1,11 +1,13 @@
 """The storage ports the services name; the DynamoDB adapter and the tests' in-memory fakes implement them."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Generic, Protocol, TypeVar
 
 from badges.domain.badges import Badge, Claim
 from badges.domain.groups import Group
+from badges.domain.limits import Limits
 
 T = TypeVar("T")
 
@@ -73,3 +75,44 @@ class BadgeStore(Protocol):
 
     def list_badges(self, org_id: int, filters: BadgeFilters, now, limit: int, token: str | None) -> Page[Badge]:
         """Up to `limit` of the org's badges matching the filters, in creation order, from where `token` left off."""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an earn's transaction was refused, in domain terms."""
+
+    kind: str  # "issue", "customer_limit", "badge_limit"
+    reference: str | None = None
+    describes: str | None = None
+    limit: int | None = None
+
+
+class EarnRefused(Exception):
+    def __init__(self, refusals: list[Refusal]):
+        super().__init__(refusals)
+        self.refusals = refusals
+
+
+class IssueExists(Exception):
+    """The customer already holds an active issue of the badge (1040)."""
+
+
+class NotActive(Exception):
+    """The earned badge was revoked already, concurrently (814)."""
+
+
+@dataclass
+class EarnPlan:
+    org_id: int
+    badge: Badge
+    customer_id: int
+    operation: str  # "earn" or "earnBulk": a requestId is used once per org and operation
+    request_key: str
+    earned_id: str
+    event: Decimal
+    at: Decimal
+    expires: Decimal
+    limits: Limits
+    result: dict
+    issued_id: str | None = None  # an ISSUE_EARN earn needs the customer's active issue
+    counters: list[tuple[str, str, list[str]]] = field(default_factory=list)

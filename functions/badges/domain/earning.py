@@ -1,0 +1,196 @@
+"""Earning: what callers send to issue, earn and revoke badges for customers, and what they get back."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from badges.domain.badges import OMIT, BadgeView, Time
+from badges.domain.claims import OwnerReference
+from badges.domain.enums import OwnerType, lenient
+from badges.domain.errors import Err, ErrorDetail, ValidationFailed
+from badges.domain.values import to_epoch, to_iso
+
+# A request may be repeated this far ahead of the clock (750 beyond).
+FUTURE_TOLERANCE = Decimal(24 * 3600)
+
+
+def _customer_id(value: Any) -> Any:
+    """Customer ids arrive as numbers or numeric strings ("23423" in the earn page's example)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return value
+
+
+CustomerId = Annotated[int | None, BeforeValidator(_customer_id), Field(ge=0)]
+RequestId = Annotated[str | int | None, Field(union_mode="left_to_right")]
+
+
+class TriggeredBy(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    ownerType: Annotated[OwnerType | None, lenient(OwnerType)] = None
+    referenceId: OwnerReference = None
+
+
+class EarnRequest(BaseModel):
+    """The body of POST /customer/earn."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"example": {
+        "badgeMetaId": "66276dc68fe258516a88ff8e", "earnEventDate": "2023-11-03T21:51:00.192Z",
+        "customerId": 62090013, "requestId": 2132, "triggeredBy": {"ownerType": "Loyalty", "referenceId": "123694"}}})
+
+    badgeMetaId: str | None = None
+    customerId: CustomerId = None
+    requestId: RequestId = None
+    earnEventDate: Time = None
+    earnEventDateISO: Time = None
+    triggeredBy: TriggeredBy | None = None
+
+    def event(self, now: Decimal) -> Decimal:
+        """When the customer earned: the ISO field wins, then the epoch one, then now."""
+        return next((t for t in (self.earnEventDateISO, self.earnEventDate) if t is not None), now)
+
+
+class EarnBulkRequest(BaseModel):
+    """The body of POST /customer/earnBulk: one badge, many customers, one requestId."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    badgeMetaId: str | None = None
+    customerIds: list[CustomerId] | None = None
+    requestId: RequestId = None
+    earnEventDate: Time = None
+    earnEventDateISO: Time = None
+    triggeredBy: TriggeredBy | None = None
+
+
+def _customers(value: Any) -> Any:
+    """issueBulk's customers: ids, or objects with a customerId."""
+    if isinstance(value, list):
+        return [item.get("customerId") if isinstance(item, dict) else item for item in value]
+    return value
+
+
+class IssueBulkRequest(BaseModel):
+    """The body of POST /badgeMeta/customer/issueBulk: enrol customers in an ISSUE_EARN badge."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    badgeMetaId: str | None = None
+    customers: Annotated[list[CustomerId] | None, BeforeValidator(_customers)] = None
+    customerIds: list[CustomerId] | None = None
+    requestId: RequestId = None
+    issueEventDate: Time = None
+    issueEventDateISO: Time = None
+    triggeredBy: TriggeredBy | None = None
+
+
+class RevokeRequest(BaseModel):
+    """The body of POST /customer/revokeEarn."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    badgeMetaId: str | None = None
+    customerId: CustomerId = None
+    earnedBadgeId: str | None = None
+
+
+class EarnResult(BaseModel):
+    """What an earn answers, and what a repeat of its requestId replays."""
+
+    badgeMetaId: str
+    customerId: int
+    earnedBadgeId: str
+    earnEventDate: float
+    expiresOn: float
+    expiresOnISO: str
+    requestId: str | int
+    issuedId: str | None = OMIT
+
+
+class CustomerResult(BaseModel):
+    """One customer's outcome in a bulk request: the earned or issued badge, or the error."""
+
+    customerId: int | None
+    earnedBadgeId: str | None = OMIT
+    issuedId: str | None = OMIT
+    expiresOn: float | None = OMIT
+    expiresOnISO: str | None = OMIT
+    error: dict | None = None
+
+
+class BulkResult(BaseModel):
+    badgeMetaId: str
+    requestId: str | int | None
+    triggeredBy: TriggeredBy | None = None
+    issuedBadges: list[CustomerResult]
+
+
+class RevokeResult(BaseModel):
+    badgeMetaId: str
+    customerId: int
+    earnedBadgeId: str
+    isActive: bool
+
+
+def required_of(badge_id: str | None, customer_id: int | None, request_id: Any,
+                triggered_by: TriggeredBy | None, owner_required: bool = True) -> None:
+    """812 / 804 / 716 / 717 for what an earn must name, all at once."""
+    problems = []
+    if not badge_id:
+        problems.append(ErrorDetail.of(Err.FIELD_REQUIRED, "badgeMetaId", "badgeMetaId is required"))
+    if customer_id is None:
+        problems.append(ErrorDetail.of(Err.CUSTOMER_ID_REQUIRED, "customerId"))
+    if request_id is None or str(request_id).strip() == "":
+        problems.append(ErrorDetail.of(Err.REQUEST_ID_REQUIRED, "requestId"))
+    if owner_required or triggered_by is not None:
+        if triggered_by is None or triggered_by.ownerType is None:
+            problems.append(ErrorDetail.of(Err.OWNER_TYPE_REQUIRED, "triggeredBy.ownerType"))
+        if triggered_by is None or not (triggered_by.referenceId or "").strip():
+            problems.append(ErrorDetail.of(Err.OWNER_ID_REQUIRED, "triggeredBy.referenceId"))
+    if problems:
+        raise ValidationFailed(problems)
+
+
+def times(moment: Decimal) -> dict[str, Any]:
+    return {"expiresOn": to_epoch(moment), "expiresOnISO": to_iso(moment)}
+
+
+class EarnedBadge(BaseModel):
+    earnedBadgeId: str
+    earnEventDate: float
+    earnEventDateISO: str
+    earnedOn: float
+    expiresOn: float
+    expiresOnISO: str
+    requestId: str | None = None
+    issuedId: str | None = OMIT
+
+
+class CustomerBadgeView(BadgeView):
+    """A badge as one customer sees it: its definition (as GET /badgeMeta/{badgeId} answers it, `id` repeated as
+    `badgeMetaId`), and this customer's part in it: `earnedCount` and the earned badges are the customer's own."""
+
+    badgeMetaId: str
+    badgeGroupName: str | None = None
+    lastEarnedOnDate: float | None = None
+    lastEarnedOnDateISO: str | None = None
+    lastEarnEventDate: float | None = None
+    lastEarnEventDateISO: str | None = None
+    earnedBadges: list[EarnedBadge] = []
+    issuedId: str | None = OMIT
+    issueExpiresOn: float | None = OMIT
+
+
+class Pagination(BaseModel):
+    page: int
+    size: int
+    total: int
+    totalPages: int
+
+
+class CustomerBadges(BaseModel):
+    badges: list[CustomerBadgeView]
+    pagination: Pagination

@@ -1,0 +1,255 @@
+"""Earning use cases: issue (enrol), earn, earn in bulk and revoke, every limit decided by the store's
+conditions in the one transaction that records the change."""
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from badges.domain.badges import Badge
+from badges.domain.earning import (
+    FUTURE_TOLERANCE,
+    BulkResult,
+    CustomerResult,
+    EarnBulkRequest,
+    EarnRequest,
+    EarnResult,
+    IssueBulkRequest,
+    RevokeRequest,
+    RevokeResult,
+    TriggeredBy,
+    required_of,
+    times,
+)
+from badges.domain.enums import BadgeStatus, EarnType
+from badges.domain.errors import (
+    BadgeNotFound,
+    BadgesError,
+    Err,
+    ErrorDetail,
+    RequestRepeated,
+    ServiceUnavailable,
+    ValidationFailed,
+)
+from badges.domain.identity import Caller
+from badges.domain.limits import expiry_of, plan
+from badges.domain.values import new_id, to_epoch
+from badges.store.ports import BadgeStore, EarnPlan, EarnRefused, IssueExists, NotActive, StaleWrite
+
+_ATTEMPTS = 4  # a badge changed between our read and our write: read it again and retry
+_CACHE_SIZE = 512
+MAX_BULK = 100
+
+
+class BadgeCache:
+    """The badges this process read, by org and id. An earn's write is conditioned on the version it planned
+    on, so a stale entry is never acted on: it is read again, and the earn retried."""
+
+    def __init__(self, size: int = _CACHE_SIZE):
+        self._badges: OrderedDict[tuple[int, str], Badge] = OrderedDict()
+        self._size = size
+
+    def get(self, org_id: int, badge_id: str, store: BadgeStore, fresh: bool = False) -> Badge:
+        key = (org_id, badge_id)
+        if fresh or key not in self._badges:
+            badge = store.get_badge(org_id, badge_id)
+            if badge is None:
+                self._badges.pop(key, None)
+                raise BadgeNotFound("badgeMetaId")
+            self._badges[key] = badge
+        self._badges.move_to_end(key)
+        while len(self._badges) > self._size:
+            self._badges.popitem(last=False)
+        return self._badges[key]
+
+    def clear(self) -> None:
+        self._badges.clear()
+
+
+badge_cache = BadgeCache()
+
+
+def earn_badge(request: EarnRequest, caller: Caller, badges: BadgeStore, earns, at: Decimal) -> EarnResult:
+    """The customer holds one more earned badge, counted against every limit; or nothing changed and the
+    refusal says why. A requestId seen before answers 809 with the first result."""
+    required_of(request.badgeMetaId, request.customerId, request.requestId, request.triggeredBy)
+    return _earn(caller, request.badgeMetaId, request.customerId, request.requestId, request.event(at),
+                 request.triggeredBy, "earn", str(request.requestId), badges, earns, at)
+
+
+def earn_bulk(request: EarnBulkRequest, caller: Caller, badges: BadgeStore, earns, at: Decimal) -> BulkResult:
+    """One result per customer: each earn stands or falls alone, with its own requestId record."""
+    customers = request.customerIds or []
+    required_of(request.badgeMetaId, customers[0] if customers else None, request.requestId, request.triggeredBy)
+    _check_bulk(customers)
+    badge_cache.get(caller.org_id, request.badgeMetaId, badges)  # an unknown badge fails the whole request
+    event = next((t for t in (request.earnEventDateISO, request.earnEventDate) if t is not None), at)
+    results = [_per_customer(customer, lambda c: _earn(
+        caller, request.badgeMetaId, c, request.requestId, event, request.triggeredBy, "earnBulk",
+        f"{request.requestId}#{c}", badges, earns, at)) for customer in customers]
+    return BulkResult(badgeMetaId=request.badgeMetaId, requestId=request.requestId, triggeredBy=request.triggeredBy,
+                      issuedBadges=results)
+
+
+def issue_bulk(request: IssueBulkRequest, caller: Caller, badges: BadgeStore, earns, at: Decimal) -> BulkResult:
+    """Each customer holds an active issue of the ISSUE_EARN badge (1040 if it held one already)."""
+    customers = request.customers or request.customerIds or []
+    required_of(request.badgeMetaId, customers[0] if customers else None, request.requestId, request.triggeredBy,
+                owner_required=False)
+    _check_bulk(customers)
+    event = next((t for t in (request.issueEventDateISO, request.issueEventDate) if t is not None), at)
+    badge = badge_cache.get(caller.org_id, request.badgeMetaId, badges)
+    if badge.definition.earnType != EarnType.ISSUE_EARN:
+        raise BadgesError(Err.NOT_ISSUABLE, "badgeMetaId")
+
+    def issue(customer: int) -> CustomerResult:
+        key = f"{request.requestId}#{customer}"
+        for attempt in range(_ATTEMPTS):
+            current = badge_cache.get(caller.org_id, request.badgeMetaId, badges, fresh=attempt > 0)
+            try:
+                _check_issuable(current, event, at, request.triggeredBy)
+            except BadgesError:
+                if attempt == 0:
+                    continue  # refuse only on a fresh read of the badge
+                _replay_if_repeated(earns, caller.org_id, "issueBulk", key)
+                raise
+            issued_id = new_id()
+            expires = expiry_of(current.definition.issuedBadgeExpiry, current.definition, event)
+            result = {"customerId": customer, "issuedId": issued_id, **times(expires)}
+            try:
+                earns.record_issue(current, customer, key, issued_id, event, expires, at, result)
+                return CustomerResult(**result)
+            except StaleWrite:
+                continue
+            except IssueExists as exists:
+                raise BadgesError(Err.ACTIVE_ISSUE_EXISTS, "customerId") from exists
+        raise ServiceUnavailable()
+
+    results = [_per_customer(customer, issue) for customer in customers]
+    return BulkResult(badgeMetaId=badge.id, requestId=request.requestId, triggeredBy=request.triggeredBy,
+                      issuedBadges=results)
+
+
+def revoke_earn(request: RevokeRequest, caller: Caller, earns, at: Decimal) -> RevokeResult:
+    """The earned badge is no longer active and gives back every unit it took; 814 if none was active."""
+    problems = []
+    if not request.badgeMetaId:
+        problems.append(ErrorDetail.of(Err.FIELD_REQUIRED, "badgeMetaId", "badgeMetaId is required"))
+    if request.customerId is None:
+        problems.append(ErrorDetail.of(Err.CUSTOMER_ID_REQUIRED, "customerId"))
+    if problems:
+        raise ValidationFailed(problems)
+    active = [e for e in earns.earned(caller.org_id, request.customerId, request.badgeMetaId)
+              if e["active"] and (request.earnedBadgeId in (None, e["earnedBadgeId"]))]
+    if not active:
+        raise BadgesError(Err.NO_ACTIVE_EARN, "earnedBadgeId" if request.earnedBadgeId else "badgeMetaId")
+    earned = active[-1]  # without an id, the latest
+    try:
+        earns.revoke(caller.org_id, earned, at)
+    except NotActive as gone:
+        raise BadgesError(Err.NO_ACTIVE_EARN, "earnedBadgeId") from gone
+    return RevokeResult(badgeMetaId=request.badgeMetaId, customerId=request.customerId,
+                        earnedBadgeId=earned["earnedBadgeId"], isActive=False)
+
+
+def _earn(caller: Caller, badge_id: str, customer: int, request_id: Any, event: Decimal,
+          triggered_by: TriggeredBy, operation: str, key: str, badges: BadgeStore, earns, at: Decimal) -> EarnResult:
+    for attempt in range(_ATTEMPTS):
+        badge = badge_cache.get(caller.org_id, badge_id, badges, fresh=attempt > 0)
+        try:
+            issued_id = _check_earnable(badge, customer, event, at, triggered_by, earns)
+        except BadgesError:
+            if attempt == 0:
+                continue  # the cached badge may be behind (a claim since, say): refuse only on a fresh read
+            _replay_if_repeated(earns, caller.org_id, operation, key)
+            raise
+        earned_id, expires = new_id(), expiry_of(badge.definition.earnedBadgeExpiry, badge.definition, event)
+        result = EarnResult(badgeMetaId=badge.id, customerId=customer, earnedBadgeId=earned_id,
+                            earnEventDate=to_epoch(event), requestId=request_id, issuedId=issued_id, **times(expires))
+        try:
+            earns.record_earn(EarnPlan(
+                org_id=caller.org_id, badge=badge, customer_id=customer, operation=operation, request_key=key,
+                earned_id=earned_id, event=event, at=at, expires=expires, limits=plan(badge.definition, event),
+                result=result.model_dump(mode="json", exclude_none=True), issued_id=issued_id))
+            return result
+        except StaleWrite:
+            continue
+        except EarnRefused as refused:
+            raise _refusal_error(refused) from refused
+    raise ServiceUnavailable()
+
+
+def _check_earnable(badge: Badge, customer: int, event: Decimal, at: Decimal, triggered_by: TriggeredBy,
+                    earns) -> str | None:
+    """What can be checked against the badge as read (the write is conditioned on its version); for an
+    ISSUE_EARN badge, the customer's issue id, which the write checks again."""
+    if event > at + FUTURE_TOLERANCE:
+        raise BadgesError(Err.EVENT_IN_FUTURE, "earnEventDate")
+    d = badge.definition
+    if not d.active or badge.status(at) != BadgeStatus.LIVE:
+        raise BadgesError(Err.BADGE_NOT_LIVE, "badgeMetaId")
+    if not d.startOn <= event < d.expiresOn:
+        raise BadgesError(Err.EVENT_OUTSIDE_BADGE, "earnEventDate")
+    _check_claimed(badge, triggered_by)
+    if d.earnType != EarnType.ISSUE_EARN:
+        return None
+    issue = earns.get_issue(badge.orgId, customer, badge.id)
+    if issue is None or not issue["active"] or not issue["issuedOn"] <= event < issue["expiresOn"]:
+        raise BadgesError(Err.ISSUE_REQUIRED, "customerId")
+    return issue["issuedId"]
+
+
+def _check_issuable(badge: Badge, event: Decimal, at: Decimal, triggered_by: TriggeredBy | None) -> None:
+    d = badge.definition
+    if not d.active or badge.status(at) == BadgeStatus.EXPIRED:
+        raise BadgesError(Err.BADGE_NOT_LIVE, "badgeMetaId")
+    if event > at + FUTURE_TOLERANCE:
+        raise BadgesError(Err.EVENT_IN_FUTURE, "issueEventDate")
+    if not d.startOn <= event < d.expiresOn:
+        raise BadgesError(Err.EVENT_OUTSIDE_BADGE, "issueEventDate")
+    if triggered_by is not None:
+        _check_claimed(badge, triggered_by)
+
+
+def _check_claimed(badge: Badge, triggered_by: TriggeredBy) -> None:
+    claimed = {(c.ownerType, c.referenceId) for c in badge.claims if c.isActive}
+    if (triggered_by.ownerType.value, triggered_by.referenceId.strip()) not in claimed:
+        raise BadgesError(Err.NOT_CLAIMED_BY_TRIGGER, "triggeredBy")
+
+
+def _replay_if_repeated(earns, org_id: int, operation: str, key: str) -> None:
+    """A refused retry of a request that once succeeded is 809 with the first answer, not the refusal."""
+    original = earns.request_result(org_id, operation, key)
+    if original is not None:
+        raise RequestRepeated(original)
+
+
+def _refusal_error(refused: EarnRefused) -> BadgesError:
+    if any(r.kind == "issue" for r in refused.refusals):
+        return BadgesError(Err.ISSUE_REQUIRED, "customerId")
+    details = [ErrorDetail.of(Err.CUSTOMER_LIMIT_REACHED if r.kind == "customer_limit" else Err.BADGE_LIMIT_REACHED,
+                              r.reference, f"{r.describes} allows {r.limit}: the limit is reached")
+               for r in refused.refusals]
+    return ValidationFailed(details)
+
+
+def _check_bulk(customers: list) -> None:
+    if len(customers) > MAX_BULK:
+        raise BadgesError(Err.INVALID_VALUE, "customerIds", f"Invalid value: at most {MAX_BULK} customers a request")
+    if any(c is None for c in customers):
+        raise BadgesError(Err.CUSTOMER_ID_REQUIRED, "customerIds")
+
+
+def _per_customer(customer: int, act: Callable[[int], Any]) -> CustomerResult:
+    try:
+        outcome = act(customer)
+    except BadgesError as refused:
+        detail = refused.details[0]
+        replay = refused.data if isinstance(refused.data, dict) else {}
+        fields = {k: v for k, v in replay.items() if k in CustomerResult.model_fields and k != "customerId"}
+        return CustomerResult(customerId=customer, error=detail.as_dict(), **fields)
+    if isinstance(outcome, CustomerResult):
+        return outcome
+    return CustomerResult(customerId=customer, earnedBadgeId=outcome.earnedBadgeId, issuedId=outcome.issuedId,
+                          expiresOn=outcome.expiresOn, expiresOnISO=outcome.expiresOnISO)

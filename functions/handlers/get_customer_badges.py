@@ -1,0 +1,36 @@
+"""GET /api_gateway/v1/badges/customer/{customerId}: a customer's earned or available badges."""
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from badges.api.envelope import Envelope
+from badges.api.resolver import build_resolver, current_caller, entrypoint
+from badges.domain.earning import CustomerBadges
+from badges.domain.enums import CustomerBadgeType, lenient
+from badges.domain.identity import Caller
+from badges.domain.values import now
+from badges.service.customers import customer_badges
+from badges.store.dynamo import badge_store, group_store
+from badges.store.earning import earn_store
+
+app = build_resolver()
+
+
+@app.get("/api_gateway/v1/badges/customer/<customerId>")
+def get_customer_badges(
+    customerId: Annotated[int, Path(ge=0)],
+    caller: Annotated[Caller, Depends(current_caller)],
+    badgeType: Annotated[CustomerBadgeType, lenient(CustomerBadgeType), Query(description="EARNED or AVAILABLE.")] = (
+        CustomerBadgeType.EARNED),
+    includeExpired: Annotated[bool, Query(description="Include earned badges that have expired.")] = False,
+    groupId: Annotated[str | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    page: Annotated[int, Query(ge=0, description="0 for the first page.")] = 0,
+) -> Envelope[CustomerBadges]:
+    found = customer_badges(customerId, caller, badgeType, includeExpired, groupId, page, limit, badge_store(),
+                            group_store(), earn_store(), now())
+    return Envelope(data=found)
+
+
+lambda_handler = entrypoint(app)

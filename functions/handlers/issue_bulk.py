@@ -1,0 +1,26 @@
+"""POST /api_gateway/v1/badges/badgeMeta/customer/issueBulk: enrol customers in an ISSUE_EARN badge."""
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from badges.api.envelope import Envelope
+from badges.api.resolver import build_resolver, current_caller, entrypoint
+from badges.domain.earning import BulkResult, IssueBulkRequest
+from badges.domain.identity import Caller
+from badges.domain.values import now
+from badges.service import earning
+from badges.store.dynamo import badge_store
+from badges.store.earning import earn_store
+
+app = build_resolver()
+
+
+@app.post("/api_gateway/v1/badges/badgeMeta/customer/issueBulk")
+def issue_bulk(
+    request: Annotated[IssueBulkRequest, Body()], caller: Annotated[Caller, Depends(current_caller)]
+) -> Envelope[BulkResult]:
+    return Envelope(data=earning.issue_bulk(request, caller, badge_store(), earn_store(), now()))
+
+
+lambda_handler = entrypoint(app)

@@ -1,0 +1,25 @@
+"""POST /api_gateway/v1/badges/customer/revokeEarn: take an earned badge back, and the units it used."""
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from badges.api.envelope import Envelope
+from badges.api.resolver import build_resolver, current_caller, entrypoint
+from badges.domain.earning import RevokeRequest, RevokeResult
+from badges.domain.identity import Caller
+from badges.domain.values import now
+from badges.service import earning
+from badges.store.earning import earn_store
+
+app = build_resolver()
+
+
+@app.post("/api_gateway/v1/badges/customer/revokeEarn")
+def revoke_earn(
+    request: Annotated[RevokeRequest, Body()], caller: Annotated[Caller, Depends(current_caller)]
+) -> Envelope[RevokeResult]:
+    return Envelope(data=earning.revoke_earn(request, caller, earn_store(), now()))
+
+
+lambda_handler = entrypoint(app)
