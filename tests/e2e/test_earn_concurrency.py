@@ -1,0 +1,79 @@
+"""Exact under concurrency: many callers at once against `make run`, whose app code runs in many threads while
+its embedded store answers one request at a time, the way DynamoDB serializes the writes to one item."""
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.e2e.conftest import unique
+
+pytestmark = pytest.mark.e2e
+
+DAY = 86_400
+OWNER = {"ownerType": "Loyalty", "referenceId": "c1"}
+MIGRATION = {"X-CAP-BADGES-MIGRATION": "migration"}
+
+
+def live_badge(client, **constraints) -> str:
+    now = int(time.time())
+    made = client.post("/badgeMeta", {
+        "name": unique("conc"), "startOn": now - DAY, "expiresOn": now + 30 * DAY,
+        "earnedBadgeExpiry": {"expiryType": "NEVER"}, "ownership": {"restrictedToOwners": ["Loyalty"]},
+        "earnType": "EARN", **constraints}, headers=MIGRATION)
+    assert made.status == 200, made.body
+    badge_id = made.body["data"]["id"]
+    assert client.post(f"/badgeMeta/{badge_id}/claim", OWNER).status == 200
+    return badge_id
+
+
+def earn_all(client, badge_id: str, customers: list[int], request_ids: list[str] | None = None) -> list:
+    request_ids = request_ids or [unique("req") for _ in customers]
+    bodies = [{"badgeMetaId": badge_id, "customerId": c, "requestId": r, "triggeredBy": OWNER}
+              for c, r in zip(customers, request_ids, strict=True)]
+    with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
+        return list(pool.map(lambda body: client.post("/customer/earn", body), bodies))
+
+
+def earned_count(client, badge_id: str) -> int:
+    return client.get(f"/badgeMeta/{badge_id}").body["data"]["earnedCount"]
+
+
+@pytest.mark.parametrize(("constraints", "customers", "limit", "code"), [
+    ({"badgeConstraints": [{"constraintType": "BADGE_FIXED_VALUE", "maxEarnLimit": 7}]}, list(range(20)), 7, 1021),
+    ({"customerConstraints": [{"constraintType": "CUSTOMER_BADGE_FIXED_VALUE", "maxEarnLimit": 3}]}, [42] * 12, 3,
+     1020),
+    ({"badgeConstraints": [{"constraintType": "BADGE_ROLLING_WINDOW", "rollType": "DAYS", "rollValue": 1,
+                            "maxEarnLimit": 5}]}, list(range(16)), 5, 1021),
+    ({"customerConstraints": [{"constraintType": "CUSTOMER_BADGE_FIXED_WINDOW", "durationType": "DAYS",
+                               "refreshRate": 30, "maxEarnLimit": 4}]}, [7] * 14, 4, 1020),
+], ids=["badge-fixed-value", "customer-fixed-value", "badge-rolling-window", "customer-fixed-window"])
+def test_n_concurrent_earns_against_a_limit_l_give_exactly_l(brand_a, constraints, customers, limit, code):
+    badge_id = live_badge(brand_a, **constraints)
+    replies = earn_all(brand_a, badge_id, customers)
+    assert sorted(r.status for r in replies) == [200] * limit + [400] * (len(customers) - limit)
+    assert {r.body["errors"][0]["code"] for r in replies if r.status == 400} == {code}
+    assert earned_count(brand_a, badge_id) == limit
+
+
+def test_k_concurrent_copies_of_one_request_id_earn_once(brand_a):
+    badge_id = live_badge(brand_a)
+    request_id, copies = unique("once"), 10
+    replies = earn_all(brand_a, badge_id, [1] * copies, [request_id] * copies)
+    assert sorted(r.status for r in replies) == [200] + [400] * (copies - 1)
+    assert all(r.body["errors"][0]["code"] == 809 for r in replies if r.status == 400)
+    assert len({r.body["data"]["earnedBadgeId"] for r in replies}) == 1  # every 809 replays the one earn
+    assert earned_count(brand_a, badge_id) == 1
+
+
+def test_concurrent_claims_by_one_owner_make_one_claim(brand_a):
+    now = int(time.time())
+    badge_id = brand_a.post("/badgeMeta", {
+        "name": unique("claims"), "startOn": now + DAY, "expiresOn": now + 9 * DAY,
+        "earnedBadgeExpiry": {"expiryType": "NEVER"}, "ownership": {"restrictedToOwners": ["Journeys"]},
+        "earnType": "EARN"}).body["data"]["id"]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        replies = list(pool.map(lambda _: brand_a.post(f"/badgeMeta/{badge_id}/claim",
+                                                       {"ownerType": "Journeys", "referenceId": "7"}), range(8)))
+    assert sorted(r.status for r in replies) == [200] + [400] * 7
+    assert brand_a.get(f"/badgeMeta/{badge_id}").body["data"]["ownership"]["claims"] == [
+        {"ownerType": "Journeys", "referenceId": "7", "isActive": True}]
