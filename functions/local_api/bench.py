@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from local_api.gateway import LambdaContext, proxy_event
+
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "200"))
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,6 +62,27 @@ def measure(name: str, meter: CallMeter, request: Callable[[int], dict]) -> dict
     }
 
 
+def _live_badge(invoke, create_badge, claim_badge, earn_type: str) -> str:
+    """A LIVE badge with a limit of each kind (none reached in the bench), claimed by Loyalty/bench."""
+    now = int(time.time())
+    body = {
+        "name": f"bench-{earn_type}", "startOn": now - 86_400, "expiresOn": now + 30 * 86_400, "earnType": earn_type,
+        "earnedBadgeExpiry": {"expiryType": "NEVER"}, "ownership": {"restrictedToOwners": ["Loyalty", "Journeys"]},
+        "customerConstraints": [
+            {"constraintType": "CUSTOMER_BADGE_FIXED_VALUE", "maxEarnLimit": 5},
+            {"constraintType": "CUSTOMER_BADGE_FIXED_WINDOW", "durationType": "WEEKS", "maxEarnLimit": 5}],
+        "badgeConstraints": [
+            {"constraintType": "BADGE_FIXED_VALUE", "maxEarnLimit": 1_000_000},
+            {"constraintType": "BADGE_ROLLING_WINDOW", "rollType": "DAYS", "rollValue": 1, "maxEarnLimit": 1_000_000}],
+    }
+    event = proxy_event("POST", "/api_gateway/v1/badges/badgeMeta",
+                        {"Content-Type": ["application/json"], "X-CAP-BADGES-MIGRATION": ["migration"]},
+                        json.dumps(body).encode(), {"principalId": "bench", "orgId": "1", "userId": "1"})
+    badge_id = json.loads(create_badge.lambda_handler(event, LambdaContext("create_badge"))["body"])["data"]["id"]
+    invoke(claim_badge, "POST", f"/badgeMeta/{badge_id}/claim", {"ownerType": "Loyalty", "referenceId": "bench"})
+    return badge_id
+
+
 def cold_start_ms(module: str, repeats: int = 5) -> float:
     """Median wall time to import a handler module in a fresh interpreter: the cold start our code adds."""
     code = f"import time; t=time.perf_counter(); import {module}; print(time.perf_counter()-t)"
@@ -84,11 +107,25 @@ def main() -> None:
         for table in TABLES:
             os.environ[table_env_var(table.logical_name)] = table.logical_name
             client.create_table(**table.create_table_kwargs(table.logical_name))
+        import warnings
+
         from badges.api.observability import metrics
+
+        warnings.filterwarnings("ignore", "No application metrics")
         from badges.domain.credentials import hash_secret, verify_secret
         from badges.store.dynamo import dynamodb_client
-        from handlers import create_group, get_group, list_groups, update_group
-        from local_api.gateway import LambdaContext, proxy_event
+        from handlers import (
+            claim_badge,
+            create_badge,
+            create_group,
+            earn,
+            get_customer_badges,
+            get_group,
+            issue_bulk,
+            list_groups,
+            revoke_earn,
+            update_group,
+        )
 
         meter = CallMeter(dynamodb_client())
         auth = {"principalId": "bench", "orgId": "1", "userId": "1"}
@@ -102,6 +139,22 @@ def main() -> None:
             return result
 
         seed = json.loads(invoke(create_group, "POST", "/group", {"name": "seed", "rank": 1})["body"])["data"]["id"]
+        plain, issued = (_live_badge(invoke, create_badge, claim_badge, kind) for kind in ("EARN", "ISSUE_EARN"))
+        for customer in range(ROUNDS):
+            invoke(issue_bulk, "POST", "/badgeMeta/customer/issueBulk",
+                   {"badgeMetaId": issued, "customers": [customer], "requestId": f"setup{customer}"})
+        owner = {"ownerType": "Loyalty", "referenceId": "bench"}
+
+        def earn_body(badge_id: str, i: int, prefix: str) -> dict:
+            return {"badgeMetaId": badge_id, "customerId": i, "requestId": f"{prefix}{i}", "triggeredBy": owner}
+
+        earned: list[str] = []
+
+        def earn_plain(i: int) -> dict:
+            result = invoke(earn, "POST", "/customer/earn", earn_body(plain, i, "e"))
+            earned.append(json.loads(result["body"])["data"]["earnedBadgeId"])
+            return result
+
         rows = [
             measure("POST /group", meter,
                     lambda i: invoke(create_group, "POST", "/group", {"name": f"g{i}", "rank": 1})),
@@ -111,6 +164,18 @@ def main() -> None:
                     lambda i: invoke(update_group, "PUT", f"/group/{seed}", {"name": "seed", "rank": i})),
             measure("PUT /group/{id} (rename)", meter,
                     lambda i: invoke(update_group, "PUT", f"/group/{seed}", {"name": f"seed{i}", "rank": 1})),
+            measure("POST /badgeMeta/{id}/claim", meter, lambda i: invoke(
+                claim_badge, "POST", f"/badgeMeta/{plain}/claim", {"ownerType": "Journeys", "referenceId": f"j{i}"})),
+            measure("POST /customer/earn", meter, earn_plain),
+            measure("POST /customer/earn (ISSUE_EARN)", meter,
+                    lambda i: invoke(earn, "POST", "/customer/earn", earn_body(issued, i, "x"))),
+            measure("POST .../issueBulk (1 customer)", meter, lambda i: invoke(
+                issue_bulk, "POST", "/badgeMeta/customer/issueBulk",
+                {"badgeMetaId": issued, "customers": [ROUNDS + i], "requestId": f"i{i}"})),
+            measure("POST /customer/revokeEarn", meter, lambda i: invoke(
+                revoke_earn, "POST", "/customer/revokeEarn",
+                {"badgeMetaId": plain, "customerId": i, "earnedBadgeId": earned[i]})),
+            measure("GET /customer/{id}", meter, lambda i: invoke(get_customer_badges, "GET", f"/customer/{i}")),
         ]
         stored = hash_secret("bench")
         started = time.perf_counter()
@@ -118,14 +183,14 @@ def main() -> None:
             verify_secret("bench", stored)
         scrypt_ms = (time.perf_counter() - started) * 100
 
-    print(f"{'operation':<28}{'DynamoDB calls':>15}{'p50 ms':>9}{'p95 ms':>9}{'overhead ms':>13}  calls")
+    print(f"{'operation':<34}{'DynamoDB calls':>15}{'p50 ms':>9}{'p95 ms':>9}{'overhead ms':>13}  calls")
     for row in rows:
-        print(f"{row['operation']:<28}{row['dynamodb_calls']:>15.1f}{row['p50_ms']:>9}{row['p95_ms']:>9}"
+        print(f"{row['operation']:<34}{row['dynamodb_calls']:>15.1f}{row['p50_ms']:>9}{row['p95_ms']:>9}"
               f"{row['overhead_ms']:>13}  {', '.join(row['call_names'])}")
     print(f"\nauthorizer: scrypt verify {scrypt_ms:.1f} ms per uncached credential check "
           f"(API Gateway caches the result per Authorization header)")
     print("cold start (import of the handler module, fresh interpreter, median of 5):")
-    for module in ("handlers.create_group", "handlers.list_groups", "handlers.authorizer"):
+    for module in ("handlers.earn", "handlers.create_badge", "handlers.authorizer"):
         print(f"  {module:<28}{cold_start_ms(module):>8} ms")
     print(f"\n{ROUNDS} rounds per operation, in-process against moto (python {sys.version.split()[0]})")
 
