@@ -180,3 +180,13 @@ def test_an_owner_with_an_active_claim_stays():
         (1004, "ownership.restrictedToOwners")]
     released = badge.model_copy(update={"claims": [Claim(ownerType="Journeys", referenceId="7", isActive=False)]})
     assert codes(body(ownership={"restrictedToOwners": ["Loyalty"]}), previous=released) == []
+
+
+@pytest.mark.parametrize(("constraint", "field"), [
+    ({"constraintType": "CUSTOMER_BADGE_ROLLING_WINDOW", "maxEarnForMonths": 3, "rollForMonths": 13}, "rollForMonths"),
+    ({"constraintType": "CUSTOMER_BADGE_ROLLING_WINDOW", "maxEarnForDays": 3, "rollForDays": 367}, "rollForDays"),
+])
+def test_a_rolling_window_reaches_back_a_year_at_most(constraint, field):
+    assert codes(body(customerConstraints=[constraint])) == [(1002, f"customerConstraints[0].{field}")]
+    badge_wide = {"constraintType": "BADGE_ROLLING_WINDOW", "rollType": "WEEKS", "rollValue": 53, "maxEarnLimit": 1}
+    assert codes(body(badgeConstraints=[badge_wide])) == [(1002, "badgeConstraints[0].rollValue")]

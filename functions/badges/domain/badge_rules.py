@@ -13,6 +13,8 @@ _ROLLING_PAIRS = (("maxEarnForDays", "rollForDays"), ("maxEarnForWeeks", "rollFo
                   ("maxEarnForMonths", "rollForMonths"))
 _CONSTRAINT_PARAMS = ("durationType", "refreshRate", "startDayOfTheWeek", "maxEarnLimit", "rollType", "rollValue",
                       *(name for pair in _ROLLING_PAIRS for name in pair))
+# The longest rolling windows: an earn adds to one counter item per month its windows reach, in one transaction.
+_LONGEST = {Period.DAYS: 366, Period.WEEKS: 52, Period.MONTHS: 12}
 # Once a badge is LIVE its fixed windows are counting: their geometry may no longer change.
 _WINDOW_GEOMETRY = ("durationType", "refreshRate", "startDayOfTheWeek")
 
@@ -29,9 +31,11 @@ class Problems(list):
             return False
         return True
 
-    def positive(self, value: int | None, reference: str) -> None:
+    def positive(self, value: int | None, reference: str, most: int | None = None) -> None:
         if self.require(value, reference) and value < 1:
             self.add(Err.INVALID_VALUE, reference, "Invalid value: must be at least 1")
+        elif most is not None and value is not None and value > most:
+            self.add(Err.INVALID_VALUE, reference, f"Invalid value: a rolling window reaches back {most} at most")
 
 
 def definition_of(request: BadgeRequest, now: Decimal, migration: bool,
@@ -145,11 +149,12 @@ def _constraint(constraint: Constraint, ref: str, problems: Problems, customer: 
                          "a customer rolling window needs maxEarnFor* and rollFor* for days, weeks or months")
         for pair in given:
             for name in pair:
-                problems.positive(getattr(constraint, name), f"{ref}.{name}")
+                most = _LONGEST[Period(name.removeprefix("rollFor").upper())] if name.startswith("rollFor") else None
+                problems.positive(getattr(constraint, name), f"{ref}.{name}", most)
                 keep[name] = getattr(constraint, name)
     elif kind == ConstraintKind.ROLLING_WINDOW:
         problems.require(constraint.rollType, f"{ref}.rollType")
-        problems.positive(constraint.rollValue, f"{ref}.rollValue")
+        problems.positive(constraint.rollValue, f"{ref}.rollValue", _LONGEST.get(constraint.rollType))
         problems.positive(constraint.maxEarnLimit, f"{ref}.maxEarnLimit")
         keep = {"rollType": constraint.rollType, "rollValue": constraint.rollValue,
                 "maxEarnLimit": constraint.maxEarnLimit}
