@@ -4,8 +4,12 @@ from __future__ import annotations
 import pytest
 
 from badges.config import settings
+from badges.service.earning import badge_cache
 from badges.store.credentials import credential_store
-from badges.store.dynamo import dynamodb_client, group_store
+from badges.store.dynamo import badge_store, dynamodb_client, group_store
+from badges.store.earning import earn_store
+from badges.store.oauth_keys import oauth_keys, secrets_client
+from handlers.authorizer import verified
 
 
 @pytest.fixture(autouse=True)
@@ -16,9 +20,14 @@ def _no_real_aws(monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     monkeypatch.delenv("BADGES_DYNAMODB_ENDPOINT", raising=False)
-    caches = (settings, dynamodb_client, group_store, credential_store)
+    caches = (settings, dynamodb_client, group_store, badge_store, earn_store, credential_store, secrets_client,
+              oauth_keys)
     for cached in caches:
         cached.cache_clear()
+    badge_cache.clear()
+    verified.clear()
     yield
     for cached in caches:
         cached.cache_clear()
+    badge_cache.clear()
+    verified.clear()

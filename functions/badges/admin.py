@@ -1,4 +1,4 @@
-"""badges-admin: add a credential to a deployed credentials table (the secret is read, never printed)."""
+"""badges-admin: add a credential (the secret is read, never printed) or rotate the OAuth signing key."""
 from __future__ import annotations
 
 import argparse
@@ -9,6 +9,7 @@ import boto3
 
 from badges.service.auth import add_credential
 from badges.store.credentials import CredentialExists, DynamoCredentialStore
+from badges.store.oauth_keys import rotate
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -24,11 +25,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add.add_argument("--replace", action="store_true", help="rotate the secret of an existing username")
     add.add_argument("--region", default=None)
     add.add_argument("--endpoint-url", default=None, help="a DynamoDB-compatible endpoint, for local use")
+    rotate = commands.add_parser("rotate-oauth-key", help="sign new OAuth tokens with a new key; tokens signed "
+                                                          "before stay valid until they expire")
+    rotate.add_argument("--secret-id", required=True, help="the OAuthKeySecretArn output of the stack")
+    rotate.add_argument("--region", default=None)
+    rotate.add_argument("--endpoint-url", default=None, help="a Secrets Manager-compatible endpoint, for local use")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.command == "rotate-oauth-key":
+        client = boto3.client("secretsmanager", region_name=args.region, endpoint_url=args.endpoint_url)
+        print(f"new tokens are signed with key {rotate(client, args.secret_id)}; earlier keys verify until their "
+              "tokens expire")
+        return 0
     secret = sys.stdin.readline().rstrip("\n") if args.secret_stdin else getpass.getpass("secret: ")
     if not secret:
         print("refused: the secret is empty", file=sys.stderr)

@@ -20,6 +20,9 @@ class Settings:
     table_names: dict[str, str]
     dynamodb_endpoint: str | None  # set for the local server: an embedded or external DynamoDB-compatible store
     region: str
+    oauth_secret_id: str = "badges-oauth-keys"  # the Secrets Manager secret holding the OAuth signing keys
+    secrets_endpoint: str | None = None  # set for the local server: its embedded Secrets Manager
+    auth_cache_ttl: int = 300  # seconds the authorizer keeps a verified credential or token in memory
 
     def table(self, logical_name: str) -> str:
         return self.table_names[logical_name]
@@ -32,6 +35,9 @@ def settings() -> Settings:
         table_names={t.logical_name: os.environ.get(table_env_var(t.logical_name), t.logical_name) for t in TABLES},
         dynamodb_endpoint=os.environ.get("BADGES_DYNAMODB_ENDPOINT") or None,
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        oauth_secret_id=os.environ.get("BADGES_OAUTH_SECRET_ID", "badges-oauth-keys"),
+        secrets_endpoint=os.environ.get("BADGES_SECRETS_ENDPOINT") or None,
+        auth_cache_ttl=int(os.environ.get("BADGES_AUTH_CACHE_TTL", "300")),
     )
 
 
@@ -52,15 +58,18 @@ def local_settings() -> LocalSettings:
         port=int(os.environ.get("PORT", "3000")),
         credentials_file=os.environ.get("BADGES_LOCAL_CREDENTIALS") or None,
         dynamodb_endpoint=os.environ.get("BADGES_DYNAMODB_ENDPOINT") or None,
-        authorizer_cache_ttl=int(os.environ.get("BADGES_AUTHORIZER_CACHE_TTL", "300")),
+        authorizer_cache_ttl=int(os.environ.get("BADGES_AUTH_CACHE_TTL", "300")),
     )
 
 
-def configure_local_process(table_names: dict[str, str], endpoint: str) -> None:
-    """Point this process's app code at a local store, as the stack's environment would in Lambda."""
+def configure_local_process(table_names: dict[str, str], endpoint: str, secrets_endpoint: str,
+                            auth_cache_ttl: int) -> None:
+    """Point this process's app code at local stores, as the stack's environment would in Lambda."""
     for logical_name, name in table_names.items():
         os.environ[table_env_var(logical_name)] = name
     os.environ["BADGES_DYNAMODB_ENDPOINT"] = endpoint
+    os.environ["BADGES_SECRETS_ENDPOINT"] = secrets_endpoint
+    os.environ["BADGES_AUTH_CACHE_TTL"] = str(auth_cache_ttl)
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")

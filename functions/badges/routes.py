@@ -20,16 +20,21 @@ class Route:
     """An HTTP method and path served by one Lambda, and the table actions that Lambda may perform."""
 
     method: str
-    path: str  # relative to BASE_PATH, API Gateway template syntax: /group/{groupId}
+    path: str  # relative to `base`, API Gateway template syntax: /group/{groupId}
     handler: str  # module under functions/handlers exposing lambda_handler
     table_actions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # logical table -> actions
+    base: str = BASE_PATH
+    public: bool = False  # no authorizer: the route itself checks credentials (the OAuth token endpoint)
+    reads_oauth_key: bool = False  # may read the OAuth signing keys' secret
 
     @property
     def full_path(self) -> str:
-        return BASE_PATH + self.path
+        return self.base + self.path
 
 
 ROUTES: tuple[Route, ...] = (
+    Route("POST", "/v3/oauth/token/generate", "generate_token", {"credentials": ("dynamodb:GetItem",)}, base="",
+          public=True, reads_oauth_key=True),
     Route("POST", "/group", "create_group", {"badges": ("dynamodb:TransactWriteItems", "dynamodb:PutItem")}),
     Route("GET", "/group", "list_groups", {"badges": ("dynamodb:Query",)}),
     Route("GET", "/group/{groupId}", "get_group", {"badges": ("dynamodb:GetItem",)}),
@@ -63,6 +68,7 @@ FALLBACK_HANDLER = "fallback"
 # The Lambda REQUEST authorizer in front of every method; it reads the credentials table only.
 AUTHORIZER_HANDLER = "authorizer"
 AUTHORIZER_TABLE_ACTIONS = {"credentials": ("dynamodb:GetItem",)}
+AUTHORIZER_READS_OAUTH_KEY = True
 
 
 def function_id(handler: str) -> str:
@@ -83,18 +89,20 @@ def _matches(template: str, path: str) -> bool:
 
 
 def resource_paths() -> list[str]:
-    """Every API Gateway resource the routes make: their paths and each path's parents under the base."""
+    """Every API Gateway resource the routes make under the base path, parents included: where the fallback
+    answers the methods no route claims."""
     paths = [BASE_PATH]
     for route in ROUTES:
         segments = route.path.strip("/").split("/")
-        paths += [BASE_PATH + "/" + "/".join(segments[:depth]) for depth in range(1, len(segments) + 1)]
-    return list(dict.fromkeys(paths))
+        paths += [route.base + "/" + "/".join(segments[:depth]) for depth in range(1, len(segments) + 1)]
+    return list(dict.fromkeys(p for p in paths if p.startswith(BASE_PATH)))
 
 
 def resource_of(path: str) -> str | None:
     """The resource API Gateway picks for a path: of those that fit, the one with the most literal segments
     (/badgeMeta/customer beats /badgeMeta/{badgeId})."""
-    fitting = [r for r in resource_paths() if _matches(r, path)]
+    candidates = resource_paths() + [r.full_path for r in ROUTES if not r.full_path.startswith(BASE_PATH)]
+    fitting = [r for r in candidates if _matches(r, path)]
     return max(fitting, key=lambda r: [not part.startswith("{") for part in r.split("/")], default=None)
 
 

@@ -1,4 +1,5 @@
-"""The API's Lambda REQUEST authorizer: Basic credentials in, orgId and userId into the request context."""
+"""The API's Lambda REQUEST authorizer: Basic credentials or an OAuth token in, orgId and userId into the
+request context. Verified callers are kept in memory for BADGES_AUTH_CACHE_TTL seconds."""
 from aws_lambda_powertools.utilities.data_classes import event_source
 from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
     APIGatewayAuthorizerRequestEvent,
@@ -7,15 +8,18 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from badges.api.observability import logger
-from badges.service.auth import authenticate
+from badges.config import settings
+from badges.service.auth import VerifiedCallers
 from badges.store.credentials import credential_store
+from badges.store.oauth_keys import oauth_keys
+
+verified = VerifiedCallers(ttl=settings().auth_cache_ttl)
 
 
 @logger.inject_lambda_context
 @event_source(data_class=APIGatewayAuthorizerRequestEvent)
 def lambda_handler(event: APIGatewayAuthorizerRequestEvent, context: LambdaContext) -> dict:
-    authorization = event.headers.get("Authorization") or event.headers.get("authorization")
-    result = authenticate(authorization, credential_store())
+    result = verified.resolve(dict(event.headers or {}), credential_store(), oauth_keys())
     if result is None:
         logger.info("refused credentials")
         raise Exception("Unauthorized")  # API Gateway answers 401 for exactly this message
@@ -25,6 +29,6 @@ def lambda_handler(event: APIGatewayAuthorizerRequestEvent, context: LambdaConte
         principal_id=username, region=arn.region, aws_account_id=arn.aws_account_id, api_id=arn.api_id,
         stage=arn.stage, context={"orgId": caller.org_id, "userId": caller.user_id},
     )
-    # The result is cached per Authorization header, so it must allow every route, not just this one.
+    # The policy must allow every route: one caller's requests may reach any of them.
     policy.allow_all_routes()
     return policy.asdict()

@@ -1,4 +1,4 @@
-"""An in-memory DynamoDB (moto) served on loopback, answering one request at a time.
+"""An in-memory AWS (moto: DynamoDB, Secrets Manager) served on loopback, answering one request at a time.
 
 moto is not thread-safe, so the server serializes every request behind one lock, the way DynamoDB serializes
 writes to an item, while the app code that calls it still runs concurrently in the API's threads.
@@ -22,7 +22,7 @@ class _Serialized:
             return list(self._app(environ, start_response))
 
 
-class EmbeddedDynamoDB:
+class EmbeddedMoto:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         from moto.moto_server.werkzeug_app import (
             DomainDispatcherApplication,
@@ -40,7 +40,7 @@ class EmbeddedDynamoDB:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> EmbeddedDynamoDB:
+    def start(self) -> EmbeddedMoto:
         self._thread.start()
         return self
 

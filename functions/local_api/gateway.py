@@ -81,34 +81,27 @@ class Function:
 class Gateway:
     """Turns an HTTP request into what API Gateway would answer: (status, headers, body)."""
 
-    def __init__(self, authorizer_cache_ttl: int = 300):
+    def __init__(self):
         self._functions = {name: Function(name) for name in
                            [r.handler for r in ROUTES] + [FALLBACK_HANDLER, AUTHORIZER_HANDLER]}
-        self._cache_ttl = authorizer_cache_ttl
-        self._auth_cache: dict[str, tuple[float, dict]] = {}
-        self._auth_lock = threading.Lock()
 
     def warm(self) -> None:
         for function in self._functions.values():
             function.warm()
 
     def handle(self, method: str, raw_path: str, headers: dict[str, list[str]], body: bytes) -> tuple[int, dict, bytes]:
-        url = urlsplit(raw_path)
-        path = url.path
-        if path != BASE_PATH and not path.startswith(BASE_PATH + "/"):
-            return self._result(error_response(404, [ErrorDetail.of(Err.NOT_FOUND, "path")]))
+        path = urlsplit(raw_path).path
         route = find_route(method, path)
-        single = {name: values[-1] for name, values in headers.items()}
+        if route is None and path != BASE_PATH and not path.startswith(BASE_PATH + "/"):
+            return self._result(error_response(404, [ErrorDetail.of(Err.NOT_FOUND, "path")]))
         request_id = str(uuid.uuid4())
-        authorization = next((v for k, v in single.items() if k.lower() == "authorization"), None)
-        if not authorization:  # the identity source is missing: API Gateway refuses without calling the authorizer
-            return self._result(error_response(401, [ErrorDetail.of(Err.UNAUTHORIZED)]))
-        resource = route.full_path if route else BASE_PATH + "/{proxy+}"
-        policy = self._authorize(authorization, method, path, resource, single, request_id)
-        if isinstance(policy, int):
-            err = Err.UNAUTHORIZED if policy == 401 else (Err.FORBIDDEN if policy == 403 else Err.INTERNAL)
-            return self._result(error_response(policy, [ErrorDetail.of(err)]))
-        authorizer = {"principalId": policy.get("principalId"), **policy.get("context", {})}
+        authorizer: dict[str, Any] = {}
+        if route is None or not route.public:
+            policy = self._authorize(method, path, headers, request_id)
+            if isinstance(policy, int):
+                err = Err.UNAUTHORIZED if policy == 401 else (Err.FORBIDDEN if policy == 403 else Err.INTERNAL)
+                return self._result(error_response(policy, [ErrorDetail.of(err)]))
+            authorizer = {"principalId": policy.get("principalId"), **policy.get("context", {})}
         event = proxy_event(method, raw_path, headers, body, authorizer, request_id)
         handler = route.handler if route else FALLBACK_HANDLER
         try:
@@ -116,26 +109,20 @@ class Gateway:
         except Exception:  # a Lambda crash: API Gateway answers 502 without details
             return self._result(error_response(502, [ErrorDetail.of(Err.INTERNAL)]))
 
-    def _authorize(self, authorization: str, method: str, path: str, resource: str, headers: dict[str, str],
-                   request_id: str) -> dict | int:
-        now = time.monotonic()
-        with self._auth_lock:
-            cached = self._auth_cache.get(authorization)
-        if cached and cached[0] > now:
-            policy = cached[1]
-        else:
-            event = {
-                "type": "REQUEST", "resource": resource, "path": path, "httpMethod": method, "headers": headers,
-                "methodArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/{STAGE}/{method}{path}",
-                "requestContext": {"requestId": request_id, "stage": STAGE, "accountId": ACCOUNT,
-                                   "apiId": API_ID, "httpMethod": method, "path": path},
-            }
-            try:
-                policy = self._functions[AUTHORIZER_HANDLER].invoke(event)
-            except Exception as exc:
-                return 401 if str(exc) == "Unauthorized" else 500
-            with self._auth_lock:
-                self._auth_cache[authorization] = (now + self._cache_ttl, policy)
+    def _authorize(self, method: str, path: str, headers: dict[str, list[str]], request_id: str) -> dict | int:
+        """The deployed authorizer's answer: its policy, or the status API Gateway would give instead. As deployed,
+        API Gateway caches nothing (callers send either of two headers); the authorizer keeps what it verified."""
+        event = {
+            "type": "REQUEST", "path": path, "httpMethod": method,
+            "headers": {name: values[-1] for name, values in headers.items()},
+            "methodArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/{STAGE}/{method}{path}",
+            "requestContext": {"requestId": request_id, "stage": STAGE, "accountId": ACCOUNT,
+                               "apiId": API_ID, "httpMethod": method, "path": path},
+        }
+        try:
+            policy = self._functions[AUTHORIZER_HANDLER].invoke(event)
+        except Exception as exc:
+            return 401 if str(exc) == "Unauthorized" else 500
         statements = policy.get("policyDocument", {}).get("Statement", [])
         if not any(s.get("Effect") == "Allow" for s in statements):
             return 403

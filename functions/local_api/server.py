@@ -9,11 +9,12 @@ from pathlib import Path
 import boto3
 from botocore.exceptions import ClientError
 
-from badges.config import LocalSettings, configure_local_process, local_settings
+from badges.config import LocalSettings, configure_local_process, local_settings, settings
 from badges.service.auth import add_credential
 from badges.store.credentials import credential_store
+from badges.store.oauth_keys import initial_secret
 from badges.store.tables import TABLES
-from local_api.embedded import EmbeddedDynamoDB
+from local_api.embedded import EmbeddedMoto
 from local_api.gateway import Gateway
 
 DEV_CREDENTIAL = {"username": "dev", "password": "badges-dev", "orgId": 100458, "userId": 1}
@@ -78,19 +79,32 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # the default of 5 resets connections under a burst of concurrent callers
 
 
+def ensure_oauth_secret(endpoint: str) -> None:
+    """The OAuth signing-key secret, as the stack creates it, in the embedded Secrets Manager."""
+    client = boto3.client("secretsmanager", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id="local", aws_secret_access_key="local")
+    try:
+        client.create_secret(Name=settings().oauth_secret_id, SecretString=initial_secret())
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceExistsException":
+            raise
+
+
 def serve(cfg: LocalSettings) -> None:
-    endpoint = cfg.dynamodb_endpoint
-    if endpoint is None:
-        endpoint = EmbeddedDynamoDB().start().endpoint
-    configure_local_process(ensure_tables(endpoint), endpoint)
+    embedded = EmbeddedMoto().start().endpoint  # moto: DynamoDB (unless external) and Secrets Manager
+    endpoint = cfg.dynamodb_endpoint or embedded
+    configure_local_process(ensure_tables(endpoint), endpoint, embedded, cfg.authorizer_cache_ttl)
+    ensure_oauth_secret(embedded)
     credentials = seed_credentials(cfg)
-    gateway = Gateway(authorizer_cache_ttl=cfg.authorizer_cache_ttl)
+    gateway = Gateway()
     gateway.warm()
     handler = type("Handler", (_Handler,), {"gateway": gateway})
     server = _Server((cfg.host, cfg.port), handler)
     host, port = server.server_address[:2]
     store = "embedded in-memory DynamoDB (moto)" if cfg.dynamodb_endpoint is None else endpoint
     print(f"Badges API listening on http://{host}:{port}/api_gateway/v1/badges  (store: {store})", flush=True)
+    print(f"embedded AWS (moto) at {embedded}: e.g. .venv/bin/badges-admin rotate-oauth-key --endpoint-url "
+          f"{embedded} --region us-east-1 --secret-id {settings().oauth_secret_id}", flush=True)
     if not cfg.credentials_file:
         dev = credentials[0]
         print(f"dev credential: {dev['username']}:{dev['password']} (orgId {dev['orgId']}, userId {dev['userId']})"

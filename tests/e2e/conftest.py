@@ -32,19 +32,20 @@ class Reply:
 
 
 class Client:
-    def __init__(self, base_url: str, username: str | None = None, password: str | None = None):
+    def __init__(self, base_url: str, username: str | None = None, password: str | None = None,
+                 token: str | None = None):
         url = urlsplit(base_url)
         self.host, self.port = url.hostname, url.port
-        self.auth = (f"Basic {base64.b64encode(f'{username}:{password}'.encode()).decode()}"
-                     if username else None)
+        self.auth = {"Authorization": f"Basic {base64.b64encode(f'{username}:{password}'.encode()).decode()}"} \
+            if username else ({"X-CAP-API-OAUTH-TOKEN": token} if token else {})
 
-    def request(self, method: str, path: str, body=None, headers: dict[str, str] | None = None) -> Reply:
-        sent = {"Content-Type": "application/json", **({"Authorization": self.auth} if self.auth else {}),
-                **(headers or {})}
+    def request(self, method: str, path: str, body=None, headers: dict[str, str] | None = None,
+                base: str = BASE) -> Reply:
+        sent = {"Content-Type": "application/json", **self.auth, **(headers or {})}
         raw = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
         conn = HTTPConnection(self.host, self.port, timeout=30)
         try:
-            conn.request(method, BASE + path, body=raw, headers=sent)
+            conn.request(method, base + path, body=raw, headers=sent)
             response = conn.getresponse()
             data = response.read()
             return Reply(response.status, {k.lower(): v for k, v in response.getheaders()},
@@ -79,6 +80,7 @@ class LocalServer:
             if wants in printed:
                 self.lines = printed.splitlines()
                 self.url = re.search(r"listening on (http://[\d.]+:\d+)", printed).group(1)
+                self.aws = re.search(r"embedded AWS \(moto\) at (http://[\d.]+:\d+)", printed).group(1)
                 return
             if self.process.poll() is not None:
                 raise RuntimeError(f"local server exited early: {printed}")

@@ -1,0 +1,56 @@
+"""The events the service publishes, defined once: DynamoDB Streams records of earned badges, filtered and
+shaped by EventBridge Pipes into `badgeEarned` and `badgeRevoked` events on the service's bus.
+
+An event is made from the committed record, never sent by a handler, so an earn that rolled back sends
+nothing and a committed one is never lost.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+SOURCE = "badges"
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    detail_type: str
+    filter_pattern: dict  # an EventBridge Pipes filter on the stream record
+    input_template: str  # the event's detail, from the record's new image
+
+
+def _template(fields: dict[str, str], numbers: tuple[str, ...]) -> str:
+    """A Pipes input template: each field from the new image, strings quoted, numbers bare."""
+    parts = []
+    for name, attribute in fields.items():
+        path = f"<$.dynamodb.NewImage.{attribute}>"
+        parts.append(f'"{name}": {path}' if name in numbers else f'"{name}": "{path}"')
+    return "{" + ", ".join(parts) + "}"
+
+
+_FIELDS = {
+    "orgId": "orgId.N", "customerId": "customerId.N", "badgeMetaId": "badgeMetaId.S",
+    "earnedBadgeId": "earnedBadgeId.S", "requestId": "requestId.S", "earnEventDate": "earnEventDate.N",
+    "earnedOn": "earnedOn.N", "expiresOn": "expiresOn.N",
+}
+_NUMBERS = ("orgId", "customerId", "earnEventDate", "earnedOn", "expiresOn")
+_EARNED_RECORD = {"sk": {"S": [{"prefix": "EARN#"}]}}
+
+EVENTS: tuple[EventSpec, ...] = (
+    EventSpec(
+        detail_type="badgeEarned",
+        filter_pattern={"eventName": ["INSERT"], "dynamodb": {"NewImage": _EARNED_RECORD}},
+        input_template=_template(_FIELDS, _NUMBERS),
+    ),
+    EventSpec(
+        detail_type="badgeRevoked",
+        filter_pattern={"eventName": ["MODIFY"], "dynamodb": {
+            "NewImage": {**_EARNED_RECORD, "active": {"BOOL": [False]}},
+            "OldImage": {"active": {"BOOL": [True]}}}},
+        input_template=_template({**_FIELDS, "revokedOn": "revokedOn.N"}, (*_NUMBERS, "revokedOn")),
+    ),
+)
+
+
+def filter_json(spec: EventSpec) -> str:
+    return json.dumps(spec.filter_pattern, separators=(",", ":"))
