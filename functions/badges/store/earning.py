@@ -80,7 +80,8 @@ class DynamoEarnStore:
             "ExpressionAttributeValues": to_item(values)}})
         items.append({"Put": {"TableName": self._table, "Item": to_item({
             "pk": customer_key(plan.org_id, plan.customer_id), "sk": f"EARN#{badge.id}#{plan.earned_id}",
-            "earnedBadgeId": plan.earned_id, "badgeMetaId": badge.id, "customerId": plan.customer_id,
+            "orgId": plan.org_id, "earnedBadgeId": plan.earned_id, "badgeMetaId": badge.id,
+            "customerId": plan.customer_id,
             "earnEventDate": plan.event, "earnedOn": plan.at, "expiresOn": plan.expires, "active": True,
             "requestId": str(plan.result["requestId"]), "issuedId": plan.issued_id,
             "counters": json.dumps(plan.counters, separators=(",", ":")),

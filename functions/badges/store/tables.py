@@ -12,21 +12,26 @@ class TableDefinition:
     partition_key: str
     sort_key: str | None = None
     ttl_attribute: str | None = None
+    stream_view: str | None = None  # a DynamoDB stream of the table's changes, read by the event pipes
 
     def create_table_kwargs(self, table_name: str) -> dict:
         """The boto3 create_table arguments for this definition, billed on demand like the deployed table."""
         keys = [(self.partition_key, "HASH")] + ([(self.sort_key, "RANGE")] if self.sort_key else [])
+        stream = {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": self.stream_view}} \
+            if self.stream_view else {}
         return {
             "TableName": table_name,
             "KeySchema": [{"AttributeName": name, "KeyType": kind} for name, kind in keys],
             "AttributeDefinitions": [{"AttributeName": name, "AttributeType": "S"} for name, _ in keys],
             "BillingMode": "PAY_PER_REQUEST",
+            **stream,
         }
 
 
 # One table holds every org's groups, badges and their uniqueness locks; keys always start with the org,
 # so a caller can only ever address its own org's items.
-BADGES = TableDefinition("badges", partition_key="pk", sort_key="sk", ttl_attribute="expiresAt")
+BADGES = TableDefinition("badges", partition_key="pk", sort_key="sk", ttl_attribute="expiresAt",
+                         stream_view="NEW_AND_OLD_IMAGES")
 # Credentials apart: only the authorizer reads it, only the admin CLI writes it.
 CREDENTIALS = TableDefinition("credentials", partition_key="username")
 
