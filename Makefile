@@ -7,7 +7,9 @@ CDK := node_modules/.bin/cdk
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONPATH := $(CURDIR)/functions:$(CURDIR)
 
-.PHONY: install run test lint synth deploy bench clean
+CHECKOV := .venv-checkov/bin/checkov
+
+.PHONY: install run test lint synth deploy bench scan clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,5 +41,14 @@ deploy: install
 bench: $(STAMP)
 	$(BIN)/python -m local_api.bench
 
+# checkov pins older boto3 and packaging than the project's, so it lives in a venv of its own.
+$(CHECKOV):
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/pip install --quiet 'checkov==3.3.30'
+
+scan: synth $(CHECKOV)
+	$(BIN)/cfn-lint cdk.out/BadgesStack.template.json
+	$(CHECKOV) -f cdk.out/BadgesStack.template.json --framework cloudformation --skip-download --quiet --compact
+
 clean:
-	rm -rf $(VENV) node_modules cdk.out .pytest_cache
+	rm -rf $(VENV) .venv-checkov node_modules cdk.out .pytest_cache

@@ -1,10 +1,18 @@
-"""cdk-nag acknowledgments: each one names its finding and says why it stands."""
+"""cdk-nag acknowledgments and checkov skips: each one names its finding and says why it stands."""
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Validations
+from aws_cdk import Acknowledgment, CfnResource, Validations
 from constructs import IConstruct
 
 
 def acknowledge(construct: IConstruct, finding: str, reason: str) -> None:
     """Acknowledge one AwsSolutions finding (e.g. "IAM5[Resource::*]") on this construct and its children."""
     Validations.of(construct).acknowledge(Acknowledgment(id=f"AwsSolutions::AwsSolutions-{finding}", reason=reason))
+
+
+def checkov_skip(resource: CfnResource, check_id: str, reason: str) -> None:
+    """Record a checkov check that does not apply to this resource in its template metadata, where checkov reads
+    it: the scan then reports the check as skipped with this reason instead of failed."""
+    metadata = resource.get_metadata("checkov") or {}
+    skips = [*metadata.get("skip", []), {"id": check_id, "comment": reason}]
+    resource.add_metadata("checkov", {**metadata, "skip": skips})

@@ -1,17 +1,22 @@
-"""BadgesStack: tables, functions and the API, composed; build_app wires the stack and cdk-nag into an App."""
+"""BadgesStack: tables, the OAuth key secret, functions, the API, events and monitoring, composed; build_app wires
+the stack and cdk-nag into an App."""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App, CfnOutput, Stack, Validations
+from aws_cdk import App, CfnOutput, RemovalPolicy, Stack, Validations
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
 from badges.routes import BASE_PATH
+from badges.store.tables import BADGES
 from infra.api import BadgesApi
 from infra.data import DataTables, table_construct_id
 from infra.functions import FUNCTIONS_DIR, BadgesFunctions
+from infra.monitoring import Monitoring
+from infra.oauth import OAuthKeys
+from infra.pipes import EventPipes
 from infra.settings import StackSettings
 
 STACK_ID = "BadgesStack"
@@ -25,11 +30,30 @@ class BadgesStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.settings = StackSettings.from_context(self.node)
+        removal_policy = RemovalPolicy.RETAIN if self.settings.is_prod else RemovalPolicy.DESTROY
         self.data = DataTables(self, "Data", deletion_protection=self.settings.deletion_protection)
+        self.oauth = OAuthKeys(self, "OAuth", removal_policy=removal_policy)
         self.functions = BadgesFunctions(
-            self, "Functions", tables=self.data.tables, settings=self.settings, functions_dir=functions_dir
+            self,
+            "Functions",
+            tables=self.data.tables,
+            oauth_secret=self.oauth.secret,
+            settings=self.settings,
+            functions_dir=functions_dir,
         )
         self.api = BadgesApi(self, "Api", functions=self.functions, settings=self.settings)
+        self.events = EventPipes(
+            self, "Events", table=self.data.tables[BADGES.logical_name], removal_policy=removal_policy
+        )
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            api=self.api,
+            functions=self.functions,
+            tables=self.data.tables,
+            events=self.events,
+            settings=self.settings,
+        )
 
         CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description="The stage's root URL")
         CfnOutput(
@@ -42,11 +66,23 @@ class BadgesStack(Stack):
                 value=table.table_name,
                 description=f"The {logical_name} table",
             )
+        CfnOutput(self, "EventBusName", value=self.events.bus.event_bus_name,
+                  description="The bus badgeEarned and badgeRevoked events arrive on")
+        CfnOutput(self, "EventDeadLetterQueueUrl", value=self.events.dead_letters.queue_url,
+                  description="Where the pipes put stream batches the bus refused")
+        CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn,
+                  description="Every alarm notifies this topic; subscribe to it")
+        CfnOutput(self, "OAuthKeySecretArn", value=self.oauth.secret.secret_arn,
+                  description="The OAuth signing keys; rotate with badges-admin rotate-oauth-key")
+        CfnOutput(self, "DashboardName", value=self.monitoring.dashboard.dashboard_name,
+                  description="The CloudWatch dashboard")
 
 
 def build_app(app: App | None = None, **stack_kwargs: Any) -> tuple[App, BadgesStack]:
     """The CDK app: one BadgesStack, checked by cdk-nag's AwsSolutions pack when it is synthesized."""
     app = app or App()
-    stack = BadgesStack(app, STACK_ID, description="Badges API: REST API, Lambdas and DynamoDB", **stack_kwargs)
+    stack = BadgesStack(
+        app, STACK_ID, description="Badges API: REST API, Lambdas, DynamoDB, events and alarms", **stack_kwargs
+    )
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app, stack

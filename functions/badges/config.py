@@ -9,6 +9,9 @@ from badges.store.tables import TABLES
 
 # The variable that names each table: BADGES_TABLE_BADGES, BADGES_TABLE_CREDENTIALS.
 TABLE_ENV_PREFIX = "BADGES_TABLE_"
+# The secret (ARN or name) holding the OAuth signing keys, and how long the authorizer keeps what it verified.
+OAUTH_SECRET_ENV = "BADGES_OAUTH_SECRET_ID"
+AUTH_CACHE_TTL_ENV = "BADGES_AUTH_CACHE_TTL"
 
 
 def table_env_var(logical_name: str) -> str:
@@ -35,9 +38,9 @@ def settings() -> Settings:
         table_names={t.logical_name: os.environ.get(table_env_var(t.logical_name), t.logical_name) for t in TABLES},
         dynamodb_endpoint=os.environ.get("BADGES_DYNAMODB_ENDPOINT") or None,
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
-        oauth_secret_id=os.environ.get("BADGES_OAUTH_SECRET_ID", "badges-oauth-keys"),
+        oauth_secret_id=os.environ.get(OAUTH_SECRET_ENV, "badges-oauth-keys"),
         secrets_endpoint=os.environ.get("BADGES_SECRETS_ENDPOINT") or None,
-        auth_cache_ttl=int(os.environ.get("BADGES_AUTH_CACHE_TTL", "300")),
+        auth_cache_ttl=int(os.environ.get(AUTH_CACHE_TTL_ENV, "300")),
     )
 
 
@@ -58,7 +61,7 @@ def local_settings() -> LocalSettings:
         port=int(os.environ.get("PORT", "3000")),
         credentials_file=os.environ.get("BADGES_LOCAL_CREDENTIALS") or None,
         dynamodb_endpoint=os.environ.get("BADGES_DYNAMODB_ENDPOINT") or None,
-        authorizer_cache_ttl=int(os.environ.get("BADGES_AUTH_CACHE_TTL", "300")),
+        authorizer_cache_ttl=int(os.environ.get(AUTH_CACHE_TTL_ENV, "300")),
     )
 
 
@@ -69,7 +72,7 @@ def configure_local_process(table_names: dict[str, str], endpoint: str, secrets_
         os.environ[table_env_var(logical_name)] = name
     os.environ["BADGES_DYNAMODB_ENDPOINT"] = endpoint
     os.environ["BADGES_SECRETS_ENDPOINT"] = secrets_endpoint
-    os.environ["BADGES_AUTH_CACHE_TTL"] = str(auth_cache_ttl)
+    os.environ[AUTH_CACHE_TTL_ENV] = str(auth_cache_ttl)
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")

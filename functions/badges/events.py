@@ -19,13 +19,10 @@ class EventSpec:
     input_template: str  # the event's detail, from the record's new image
 
 
-def _template(fields: dict[str, str], numbers: tuple[str, ...]) -> str:
-    """A Pipes input template: each field from the new image, strings quoted, numbers bare."""
-    parts = []
-    for name, attribute in fields.items():
-        path = f"<$.dynamodb.NewImage.{attribute}>"
-        parts.append(f'"{name}": {path}' if name in numbers else f'"{name}": "{path}"')
-    return "{" + ", ".join(parts) + "}"
+def _template(fields: dict[str, str]) -> str:
+    """A Pipes input template: each field from the new image. Every value is a string, numbers included:
+    DynamoDB Streams carry numbers as strings, and a template cannot be trusted to unquote them."""
+    return "{" + ", ".join(f'"{name}": "<$.dynamodb.NewImage.{attribute}>"' for name, attribute in fields.items()) + "}"
 
 
 _FIELDS = {
@@ -33,21 +30,20 @@ _FIELDS = {
     "earnedBadgeId": "earnedBadgeId.S", "requestId": "requestId.S", "earnEventDate": "earnEventDate.N",
     "earnedOn": "earnedOn.N", "expiresOn": "expiresOn.N",
 }
-_NUMBERS = ("orgId", "customerId", "earnEventDate", "earnedOn", "expiresOn")
 _EARNED_RECORD = {"sk": {"S": [{"prefix": "EARN#"}]}}
 
 EVENTS: tuple[EventSpec, ...] = (
     EventSpec(
         detail_type="badgeEarned",
         filter_pattern={"eventName": ["INSERT"], "dynamodb": {"NewImage": _EARNED_RECORD}},
-        input_template=_template(_FIELDS, _NUMBERS),
+        input_template=_template(_FIELDS),
     ),
     EventSpec(
         detail_type="badgeRevoked",
         filter_pattern={"eventName": ["MODIFY"], "dynamodb": {
             "NewImage": {**_EARNED_RECORD, "active": {"BOOL": [False]}},
             "OldImage": {"active": {"BOOL": [True]}}}},
-        input_template=_template({**_FIELDS, "revokedOn": "revokedOn.N"}, (*_NUMBERS, "revokedOn")),
+        input_template=_template({**_FIELDS, "revokedOn": "revokedOn.N"}),
     ),
 )
 

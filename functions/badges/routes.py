@@ -5,14 +5,15 @@ from dataclasses import dataclass, field
 
 BASE_PATH = "/api_gateway/v1/badges"
 
+# IAM has no action for a transaction: it checks each of its items as the put, update, delete or condition check
+# it is, so routes declare those.
 # Reading a badge, then updating its definition at that version; a rename moves its name lock, and a group
 # named by the badge is checked in the same transaction.
-BADGE_UPDATE = ("dynamodb:GetItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem", "dynamodb:PutItem",
-                "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem")
+BADGE_UPDATE = ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:DeleteItem",
+                "dynamodb:ConditionCheckItem")
 # An issue or an earn: the badge (and the customer's issue) read, then one transaction of puts, counter
 # updates and condition checks; a refused request reads its first answer back.
-EARN = ("dynamodb:GetItem", "dynamodb:TransactWriteItems", "dynamodb:PutItem", "dynamodb:UpdateItem",
-        "dynamodb:ConditionCheckItem")
+EARN = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem")
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Route:
     base: str = BASE_PATH
     public: bool = False  # no authorizer: the route itself checks credentials (the OAuth token endpoint)
     reads_oauth_key: bool = False  # may read the OAuth signing keys' secret
+    transactions: bool = False  # calls TransactWriteItems (IAM checks its items as the actions above)
 
     @property
     def full_path(self) -> str:
@@ -35,30 +37,26 @@ class Route:
 ROUTES: tuple[Route, ...] = (
     Route("POST", "/v3/oauth/token/generate", "generate_token", {"credentials": ("dynamodb:GetItem",)}, base="",
           public=True, reads_oauth_key=True),
-    Route("POST", "/group", "create_group", {"badges": ("dynamodb:TransactWriteItems", "dynamodb:PutItem")}),
+    Route("POST", "/group", "create_group", {"badges": ("dynamodb:PutItem",)}, transactions=True),
     Route("GET", "/group", "list_groups", {"badges": ("dynamodb:Query",)}),
     Route("GET", "/group/{groupId}", "get_group", {"badges": ("dynamodb:GetItem",)}),
-    Route(
-        "PUT",
-        "/group/{groupId}",
-        "update_group",
-        {"badges": ("dynamodb:GetItem", "dynamodb:TransactWriteItems", "dynamodb:PutItem", "dynamodb:DeleteItem")},
-    ),
+    Route("PUT", "/group/{groupId}", "update_group",
+          {"badges": ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem")}, transactions=True),
     Route("POST", "/badgeMeta", "create_badge",
-          {"badges": ("dynamodb:GetItem", "dynamodb:TransactWriteItems", "dynamodb:PutItem",
-                      "dynamodb:ConditionCheckItem")}),
-    Route("PUT", "/badgeMeta", "update_badge", {"badges": BADGE_UPDATE}),
+          {"badges": ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:ConditionCheckItem")}, transactions=True),
+    Route("PUT", "/badgeMeta", "update_badge", {"badges": BADGE_UPDATE}, transactions=True),
     Route("GET", "/badgeMeta", "list_badges", {"badges": ("dynamodb:Query",)}),
     Route("GET", "/badgeMeta/{badgeId}", "get_badge", {"badges": ("dynamodb:GetItem",)}),
-    Route("PUT", "/badgeMeta/{badgeId}/activate", "activate_badge", {"badges": BADGE_UPDATE}),
-    Route("PUT", "/badgeMeta/{badgeId}/deactivate", "deactivate_badge", {"badges": BADGE_UPDATE}),
+    Route("PUT", "/badgeMeta/{badgeId}/activate", "activate_badge", {"badges": BADGE_UPDATE}, transactions=True),
+    Route("PUT", "/badgeMeta/{badgeId}/deactivate", "deactivate_badge", {"badges": BADGE_UPDATE},
+          transactions=True),
     Route("POST", "/badgeMeta/{badgeId}/claim", "claim_badge", {"badges": ("dynamodb:UpdateItem",)}),
     Route("POST", "/badgeMeta/{badgeId}/unclaim", "unclaim_badge", {"badges": ("dynamodb:UpdateItem",)}),
-    Route("POST", "/badgeMeta/customer/issueBulk", "issue_bulk", {"badges": EARN}),
-    Route("POST", "/customer/earn", "earn", {"badges": EARN}),
-    Route("POST", "/customer/earnBulk", "earn_bulk", {"badges": EARN}),
-    Route("POST", "/customer/revokeEarn", "revoke_earn",
-          {"badges": ("dynamodb:Query", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem")}),
+    Route("POST", "/badgeMeta/customer/issueBulk", "issue_bulk", {"badges": EARN}, transactions=True),
+    Route("POST", "/customer/earn", "earn", {"badges": EARN}, transactions=True),
+    Route("POST", "/customer/earnBulk", "earn_bulk", {"badges": EARN}, transactions=True),
+    Route("POST", "/customer/revokeEarn", "revoke_earn", {"badges": ("dynamodb:Query", "dynamodb:UpdateItem")},
+          transactions=True),
     Route("GET", "/customer/{customerId}", "get_customer_badges",
           {"badges": ("dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:GetItem")}),
 )

@@ -14,11 +14,15 @@ class TableDefinition:
     ttl_attribute: str | None = None
     stream_view: str | None = None  # a DynamoDB stream of the table's changes, read by the event pipes
 
-    def create_table_kwargs(self, table_name: str) -> dict:
-        """The boto3 create_table arguments for this definition, billed on demand like the deployed table."""
+    def create_table_kwargs(self, table_name: str, with_stream: bool = False) -> dict:
+        """The boto3 create_table arguments for this definition, billed on demand like the deployed table.
+
+        The stream is left out unless asked for: only the deployed event pipes read it, and moto keeps every
+        stream record in memory, which slows a long-running local server down to a crawl.
+        """
         keys = [(self.partition_key, "HASH")] + ([(self.sort_key, "RANGE")] if self.sort_key else [])
         stream = {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": self.stream_view}} \
-            if self.stream_view else {}
+            if self.stream_view and with_stream else {}
         return {
             "TableName": table_name,
             "KeySchema": [{"AttributeName": name, "KeyType": kind} for name, kind in keys],

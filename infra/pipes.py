@@ -1,0 +1,111 @@
+"""The service's events: the badges table's stream, filtered and shaped by one EventBridge Pipe per event type,
+onto the service's own bus; records the target refuses land in a dead-letter queue."""
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_pipes as pipes
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from badges.events import EVENTS, SOURCE, EventSpec, filter_json
+from infra.nag import acknowledge, checkov_skip
+
+BATCH_SIZE = 10  # records per PutEvents call; at most 10 entries go in one
+MAXIMUM_RETRIES = 10  # then the batch's description goes to the dead-letter queue
+DLQ_RETENTION = Duration.days(14)  # the longest SQS keeps a message
+STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                  "dynamodb:ListStreams")
+
+
+def pipe_construct_id(spec: EventSpec) -> str:
+    """badgeEarned -> BadgeEarned: the pipe's construct id."""
+    return spec.detail_type[0].upper() + spec.detail_type[1:]
+
+
+class EventPipes(Construct):
+    """The bus, the dead-letter queue, and per event type a pipe with its own least-privilege role."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, table: dynamodb.ITable, removal_policy: RemovalPolicy
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if table.table_stream_arn is None:
+            raise ValueError("the events table needs a stream (its TableDefinition's stream_view)")
+        self.bus = events.EventBus(self, "Bus", description="Badges events: badgeEarned, badgeRevoked")
+        self.bus.apply_removal_policy(removal_policy)
+        self.dead_letters = sqs.Queue(
+            self,
+            "DeadLetters",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=DLQ_RETENTION,
+            removal_policy=removal_policy,
+        )
+        acknowledge(
+            self.dead_letters,
+            "SQS3",
+            "This queue is itself the event pipes' dead-letter queue: it holds the stream positions of records "
+            "the bus refused after every retry, for an operator to replay; a queue behind it would add nothing.",
+        )
+        checkov_skip(
+            self.dead_letters.node.default_child,
+            "CKV_AWS_27",
+            "Encrypted at rest with SSE-SQS (SqsManagedSseEnabled), which this check does not recognise (it looks "
+            "for KmsMasterKeyId only); a KMS key would also need KMS permissions on the pipes' roles.",
+        )
+        self.pipes: dict[str, pipes.CfnPipe] = {}
+        self.roles: dict[str, iam.Role] = {}
+        for spec in EVENTS:
+            self._pipe(spec, table.table_stream_arn)
+
+    def _pipe(self, spec: EventSpec, stream_arn: str) -> None:
+        scope = Construct(self, pipe_construct_id(spec))
+        account = Stack.of(self).account
+        role = iam.Role(
+            scope,
+            "Role",
+            assumed_by=iam.ServicePrincipal(
+                "pipes.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": account}}
+            ),
+            description=f"The {spec.detail_type} pipe: read the badges stream, put events on the bus, "
+            "dead-letter to its queue",
+        )
+        role.add_to_principal_policy(iam.PolicyStatement(actions=list(STREAM_ACTIONS), resources=[stream_arn]))
+        role.add_to_principal_policy(iam.PolicyStatement(actions=["events:PutEvents"],
+                                                         resources=[self.bus.event_bus_arn]))
+        role.add_to_principal_policy(iam.PolicyStatement(actions=["sqs:SendMessage"],
+                                                         resources=[self.dead_letters.queue_arn]))
+        pipe = pipes.CfnPipe(
+            scope,
+            "Pipe",
+            description=f"DynamoDB stream -> {spec.detail_type} events on the badges bus",
+            role_arn=role.role_arn,
+            source=stream_arn,
+            source_parameters=pipes.CfnPipe.PipeSourceParametersProperty(
+                dynamo_db_stream_parameters=pipes.CfnPipe.PipeSourceDynamoDBStreamParametersProperty(
+                    starting_position="LATEST",
+                    batch_size=BATCH_SIZE,
+                    maximum_retry_attempts=MAXIMUM_RETRIES,
+                    # A batch the bus partly refuses is split until the refused record stands alone.
+                    on_partial_batch_item_failure="AUTOMATIC_BISECT",
+                    dead_letter_config=pipes.CfnPipe.DeadLetterConfigProperty(arn=self.dead_letters.queue_arn),
+                ),
+                filter_criteria=pipes.CfnPipe.FilterCriteriaProperty(
+                    filters=[pipes.CfnPipe.FilterProperty(pattern=filter_json(spec))]
+                ),
+            ),
+            target=self.bus.event_bus_arn,
+            target_parameters=pipes.CfnPipe.PipeTargetParametersProperty(
+                input_template=spec.input_template,
+                event_bridge_event_bus_parameters=pipes.CfnPipe.PipeTargetEventBridgeEventBusParametersProperty(
+                    detail_type=spec.detail_type, source=SOURCE
+                ),
+            ),
+        )
+        # The pipe validates its role's access when it is created, so the policy must exist first.
+        pipe.node.add_dependency(role)
+        self.pipes[spec.detail_type] = pipe
+        self.roles[spec.detail_type] = role

@@ -1,0 +1,1 @@
+"""Template tests of the CDK stack."""
