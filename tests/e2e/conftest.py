@@ -73,14 +73,15 @@ class LocalServer:
         self.log = tempfile.NamedTemporaryFile("w+", prefix="local-api-", suffix=".log")  # noqa: SIM115
         self.process = subprocess.Popen([sys.executable, "-m", "local_api"], cwd=ROOT, env=full_env,
                                         stdout=self.log, stderr=subprocess.STDOUT, text=True)
-        wants = "dev credential" if not env.get("BADGES_LOCAL_CREDENTIALS") else "listening on"
+        # The last line it prints on start, whole: the dev credential, or where the embedded AWS listens.
+        last = r"dev credential: .*\n" if not env.get("BADGES_LOCAL_CREDENTIALS") else r"embedded AWS .*\n"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             printed = Path(self.log.name).read_text()
-            if wants in printed:
+            if re.search(last, printed):
                 self.lines = printed.splitlines()
-                self.url = re.search(r"listening on (http://[\d.]+:\d+)", printed).group(1)
-                self.aws = re.search(r"embedded AWS \(moto\) at (http://[\d.]+:\d+)", printed).group(1)
+                self.url = re.search(r"listening on (http://[\d.]+:\d+)/", printed).group(1)
+                self.aws = re.search(r"embedded AWS \(moto\) at (http://[\d.]+:\d+):", printed).group(1)
                 return
             if self.process.poll() is not None:
                 raise RuntimeError(f"local server exited early: {printed}")
