@@ -47,7 +47,7 @@ $(CHECKOV):
 	.venv-checkov/bin/pip install --quiet 'checkov==3.3.30'
 
 scan: synth $(CHECKOV)
-	$(BIN)/cfn-lint cdk.out/BadgesStack.template.json
+	$(BIN)/cfn-lint --non-zero-exit-code error cdk.out/BadgesStack.template.json
 	$(CHECKOV) -f cdk.out/BadgesStack.template.json --framework cloudformation --skip-download --quiet --compact
 
 clean:
