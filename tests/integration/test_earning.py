@@ -245,3 +245,24 @@ def test_revoked_and_expired_earns_leave_the_earned_list_unless_asked(dynamodb):
     assert answer["data"]["badges"] == []
     _, answer, _ = call(get_customer_badges, "GET", "/customer/9?includeExpired=true")
     assert [b["badgeMetaId"] for b in answer["data"]["badges"]] == [badge["id"]]
+
+
+def test_a_back_dated_earn_needs_room_in_every_rolling_window_it_would_count_in(dynamodb):
+    badge = live_badge(start_days=-20, customerConstraints=[{
+        "constraintType": "CUSTOMER_BADGE_ROLLING_WINDOW", "maxEarnForDays": 1, "rollForDays": 7}])
+    now = int(time.time())
+    assert earn_now(badge["id"], earnEventDate=now - 2 * DAY)[0] == 200
+    # the window ending 6 days ago is empty, but the one ending 2 days ago would then hold two
+    status, answer = earn_now(badge["id"], earnEventDate=now - 6 * DAY)
+    assert (status, codes(answer), answer["errors"][0]["reference"]) == (400, [1020], "customerConstraints[0]")
+    assert earn_now(badge["id"], earnEventDate=now - 12 * DAY)[0] == 200  # far enough back
+    assert counts(badge["id"]) == (2, 0)
+
+
+def test_ids_longer_than_ours_are_not_found(dynamodb):
+    status, answer, _ = call(get_badge, "GET", "/badgeMeta/" + "x" * 2000)
+    assert (status, codes(answer)) == (404, [404])
+    status, answer = earn_now("y" * 3000)
+    assert (status, codes(answer)) == (404, [404])
+    status, answer = earn_now(live_badge()["id"], request="r" * 300)
+    assert (status, codes(answer)) == (400, [1002])

@@ -73,8 +73,10 @@ class Model:
         if len(mine) >= LIMITS["customer_total"] or sum(
                 self.week_of(e["event"]) == self.week_of(event) for e in mine) >= LIMITS["customer_week"]:
             refused.add(1020)
-        if len(active) >= LIMITS["badge_total"] or sum(
-                0 <= (day_of(event) - day_of(e["event"])).days <= 1 for e in active) >= LIMITS["badge_two_days"]:
+        # every two-day window that would hold the new earn (ending on its day or the next) must have room
+        windows_full = any(sum(0 <= (day_of(event) + timedelta(days=shift) - day_of(e["event"])).days <= 1
+                               for e in active) >= LIMITS["badge_two_days"] for shift in (0, 1))
+        if len(active) >= LIMITS["badge_total"] or windows_full:
             refused.add(1021)
         return refused
 

@@ -1,10 +1,12 @@
 """The authorizer and the admin CLI against a moto credentials table."""
 import base64
 
+import boto3
 import pytest
 
 from badges.admin import main as admin
 from badges.store.credentials import credential_store
+from badges.store.oauth_keys import initial_secret
 from handlers import authorizer
 from local_api.gateway import LambdaContext
 
@@ -60,7 +62,21 @@ def test_the_authorizer_allows_every_route_and_passes_org_and_user(till):
     assert statement["Resource"] == ["arn:aws:execute-api:eu-west-1:123456789012:abc123/dev/*/*"]
 
 
-@pytest.mark.parametrize("authorization", [None, "Basic bm9wZQ==", basic("till", "wrong"), basic("ghost", "x")])
+@pytest.mark.parametrize("authorization", [None, "Basic bm9wZQ==", basic("till", "wrong"), basic("ghost", "x"),
+                                           "Basic é", basic("u" * 3000, "x")])
 def test_the_authorizer_refuses_with_unauthorized(till, authorization):
     with pytest.raises(Exception, match=r"^Unauthorized$"):
         authorizer.lambda_handler(auth_event(authorization), LambdaContext("authorizer"))
+
+
+@pytest.fixture
+def signing_keys(dynamodb):
+    boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+        Name="badges-oauth-keys", SecretString=initial_secret())
+
+
+@pytest.mark.parametrize("token", ["eyJraWQiOlsiYSJdLCJhbGciOiJIUzI1NiJ9.e30.x", "a.b.c", "é"])
+def test_the_authorizer_refuses_odd_tokens_with_unauthorized(till, signing_keys, token):
+    event = {**auth_event(None), "headers": {"X-CAP-API-OAUTH-TOKEN": token}}
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
+        authorizer.lambda_handler(event, LambdaContext("authorizer"))

@@ -2,6 +2,7 @@
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
 
 from badges.domain.badge_rules import definition_of
 from badges.domain.badges import Badge, BadgeRequest, Claim
@@ -190,3 +191,15 @@ def test_a_rolling_window_reaches_back_a_year_at_most(constraint, field):
     assert codes(body(customerConstraints=[constraint])) == [(1002, f"customerConstraints[0].{field}")]
     badge_wide = {"constraintType": "BADGE_ROLLING_WINDOW", "rollType": "WEEKS", "rollValue": 53, "maxEarnLimit": 1}
     assert codes(body(badgeConstraints=[badge_wide])) == [(1002, "badgeConstraints[0].rollValue")]
+
+
+def test_constraints_an_earn_could_not_write_in_one_transaction_are_refused():
+    year_long = {"constraintType": "CUSTOMER_BADGE_ROLLING_WINDOW", "maxEarnForDays": 9, "rollForDays": 366,
+                 "maxEarnForWeeks": 9, "rollForWeeks": 52, "maxEarnForMonths": 9, "rollForMonths": 12}
+    assert codes(body(customerConstraints=[year_long])) == []
+    assert codes(body(customerConstraints=[year_long] * 3)) == [(1002, "customerConstraints")]
+
+
+def test_a_badge_name_is_200_characters_at_most():
+    with pytest.raises(ValidationError):
+        BadgeRequest.model_validate(body(name="x" * 201))

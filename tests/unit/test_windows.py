@@ -93,16 +93,16 @@ def test_a_back_dated_earn_counts_in_its_own_window():
     assert january.counters[0].item.endswith(str(epoch_of(date(2024, 1, 1))))
 
 
-def test_a_rolling_window_plan_checks_the_events_day_and_spans_months():
+def test_a_rolling_window_plan_checks_every_window_the_earn_counts_in_across_months():
     d = definition(badgeConstraints=[{"constraintType": "BADGE_ROLLING_WINDOW", "rollType": "WEEKS", "rollValue": 1,
                                       "maxEarnLimit": 3}])
     limits = plan(d, at("2024-01-28T15:00:00"))
     by_item = {c.item: c for c in limits.counters}
     assert set(by_item) == {"RW#W1#202401", "RW#W1#202402"}
-    assert (by_item["RW#W1#202401"].check, by_item["RW#W1#202401"].limit) == ("d28", 3)
+    # every window the earn counts in must have room for it: the one ending on its day and the six after
     assert by_item["RW#W1#202401"].adds == ["d28", "d29", "d30", "d31"]
-    assert by_item["RW#W1#202402"].adds == ["d01", "d02", "d03"] and by_item["RW#W1#202402"].check is None
-    assert by_item["RW#W1#202401"].reference == "badgeConstraints[0]"
+    assert by_item["RW#W1#202402"].adds == ["d01", "d02", "d03"]
+    assert {(c.limit, c.reference) for c in limits.counters} == {(3, "badgeConstraints[0]")}
 
 
 def test_the_badges_fixed_value_is_its_lifetime_limit_and_the_strictest_wins():

@@ -7,7 +7,9 @@ from badges.domain.badges import Badge, BadgeDefinition, BadgeRequest, Constrain
 from badges.domain.enums import BadgeStatus, BenefitType, ConstraintKind, DayOfWeek, ExpiryBase, ExpiryType, Period
 from badges.domain.enums import parse_owner as owner_of
 from badges.domain.errors import Err, ErrorDetail
+from badges.domain.limits import most_items
 
+MAX_EARN_ITEMS = 100  # DynamoDB's limit on the items of one transaction, which an earn is
 HUNDRED_YEARS = Decimal(100 * 365 * 24 * 3600 + 25 * 24 * 3600)  # 100 years with their leap days
 _ROLLING_PAIRS = (("maxEarnForDays", "rollForDays"), ("maxEarnForWeeks", "rollForWeeks"),
                   ("maxEarnForMonths", "rollForMonths"))
@@ -74,7 +76,7 @@ def definition_of(request: BadgeRequest, now: Decimal, migration: bool,
         _check_update(previous, start, owners, customer, badge, now, problems)
     if problems:
         return None, list(problems)
-    return BadgeDefinition(
+    definition = BadgeDefinition(
         name=request.name, description=request.description, startOn=start, expiresOn=end,
         earnedBadgeExpiry=_normalized_expiry(request.earnedBadgeExpiry),
         issuedBadgeExpiry=_normalized_expiry(request.issuedBadgeExpiry) if request.issuedBadgeExpiry else None,
@@ -83,7 +85,12 @@ def definition_of(request: BadgeRequest, now: Decimal, migration: bool,
         tags=request.tags or [], customFields=request.customFields or {}, defaultTillId=request.defaultTillId,
         badgeGroupId=request.badgeGroupId or None, badgeRank=request.badgeRank,
         active=True if request.active is None else request.active,
-    ), []
+    )
+    if most_items(definition) > MAX_EARN_ITEMS:
+        return None, [ErrorDetail.of(Err.INVALID_VALUE, "customerConstraints", (
+            "Invalid value: the constraints together reach too far: an earn would count in more than "
+            f"{MAX_EARN_ITEMS - 4} counter items; use fewer or shorter rolling windows"))]
+    return definition, []
 
 
 def _owners(request: BadgeRequest, problems: Problems) -> list[str]:

@@ -125,7 +125,7 @@ class BadgeRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
-    name: str | None = None
+    name: str | None = Field(None, max_length=200)
     description: str | None = None
     startOn: Time = None
     startOnISO: Time = None
@@ -142,7 +142,7 @@ class BadgeRequest(BaseModel):
     tags: list[Tag] | None = None
     customFields: dict[str, CustomValue] | None = None
     defaultTillId: int | None = None
-    badgeGroupId: str | None = None
+    badgeGroupId: str | None = Field(None, max_length=64)
     badgeRank: int | None = None
     active: bool | None = Field(None, validation_alias=AliasChoices("active", "isActive"))
 

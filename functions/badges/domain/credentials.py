@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 
 _N, _R, _P, _LEN = 2**14, 8, 1, 32
+MAX_USERNAME_BYTES = 256
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,11 @@ def parse_basic(authorization: str | None) -> tuple[str, str] | None:
         return None
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64 (binascii.Error), not ASCII, not UTF-8 (UnicodeDecodeError)
         return None
     username, sep, secret = decoded.partition(":")
-    return (username, secret) if sep and username else None
+    # A username longer than a key DynamoDB can look up is no credential of ours.
+    return (username, secret) if sep and username and len(username.encode()) <= MAX_USERNAME_BYTES else None
 
 
 def check(credential: Credential | None, secret: str) -> bool:

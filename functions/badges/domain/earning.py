@@ -12,6 +12,7 @@ from badges.domain.enums import OwnerType, lenient
 from badges.domain.errors import Err, ErrorDetail, ValidationFailed
 from badges.domain.values import to_epoch, to_iso
 
+MAX_REQUEST_ID = 256
 # A request may be repeated this far ahead of the clock (750 beyond).
 FUTURE_TOLERANCE = Decimal(24 * 3600)
 
@@ -145,6 +146,9 @@ def required_of(badge_id: str | None, customer_id: int | None, request_id: Any,
         problems.append(ErrorDetail.of(Err.CUSTOMER_ID_REQUIRED, "customerId"))
     if request_id is None or str(request_id).strip() == "":
         problems.append(ErrorDetail.of(Err.REQUEST_ID_REQUIRED, "requestId"))
+    elif len(str(request_id)) > MAX_REQUEST_ID:
+        problems.append(ErrorDetail.of(Err.INVALID_VALUE, "requestId", f"Invalid value: at most {MAX_REQUEST_ID} "
+                                                                       "characters"))
     if owner_required or triggered_by is not None:
         if triggered_by is None or triggered_by.ownerType is None:
             problems.append(ErrorDetail.of(Err.OWNER_TYPE_REQUIRED, "triggeredBy.ownerType"))

@@ -4,8 +4,9 @@ Each constraint maps to counter items that a conditional write can check in one 
 - a fixed value: one lifetime counter;
 - a fixed window: one counter per window, keyed by the window's start;
 - a rolling window: per UTC day `e`, the number of earns in the trailing window that ends on `e`, kept as one
-  attribute per day in one item per month. An earn on day `d` checks the attribute of `d` and adds one to
-  every day whose window holds `d`; revoking it subtracts from the same ones.
+  attribute per day in one item per month. An earn on day `d` adds one to every day whose window holds `d`,
+  each of which must be below the limit first: the window ending on `d`, and, for a back-dated earn, the later
+  windows that hold it too. Revoking it subtracts from the same ones.
 """
 from __future__ import annotations
 
@@ -23,12 +24,12 @@ _CUSTOMER_PAIRS = ((Period.DAYS, "maxEarnForDays", "rollForDays"), (Period.WEEKS
 
 @dataclass
 class Counter:
-    """One counter item's part in an earn: which attribute must stay under which limit, which ones grow."""
+    """One counter item's part in an earn: the attributes it adds one to, each of which must be below `limit`
+    first, so that no window the earn counts in ever holds more than its limit."""
 
     scope: str  # "customer" (this customer and badge) or "badge" (the badge, all customers)
     item: str  # the item's sort key within its scope
     adds: list[str] = field(default_factory=list)
-    check: str | None = None
     limit: int | None = None
     reference: str | None = None  # customerConstraints[0]
     describes: str | None = None  # the constraint, for the refusal's message
@@ -67,12 +68,12 @@ def _counters_of(constraint: Constraint, scope: str, prefix: str, definition: Ba
                  event: Decimal) -> list[Counter]:
     kind = constraint.constraintType
     if kind == ConstraintKind.FIXED_VALUE:
-        return [Counter(scope, "FV", ["n"], "n", constraint.maxEarnLimit)]
+        return [Counter(scope, "FV", ["n"], constraint.maxEarnLimit)]
     if kind == ConstraintKind.FIXED_WINDOW:
         start = fixed_window_start(constraint.durationType, definition.startOn, event, constraint.refreshRate,
                                    constraint.startDayOfTheWeek)
         window = f"FW#{constraint_reference_id(prefix, constraint)}#{start}"
-        return [Counter(scope, window, ["n"], "n", constraint.maxEarnLimit)]
+        return [Counter(scope, window, ["n"], constraint.maxEarnLimit)]
     if kind == ConstraintKind.ROLLING_WINDOW and scope == "badge":
         return _rolling(scope, constraint.rollType, constraint.rollValue, constraint.maxEarnLimit, event)
     if kind == ConstraintKind.ROLLING_WINDOW:
@@ -89,23 +90,41 @@ def _rolling(scope: str, unit: Period, length: int, limit: int, event: Decimal) 
     for end in rolling_window_ends(day, unit, length):
         by_month[f"{end:%Y%m}"].append(f"d{end:%d}")
     stem = f"RW#{unit.value[0]}{length}#"
-    return [Counter(scope, stem + month, adds, check=f"d{day:%d}" if month == f"{day:%Y%m}" else None,
-                    limit=limit if month == f"{day:%Y%m}" else None)
-            for month, adds in by_month.items()]
+    return [Counter(scope, stem + month, adds, limit) for month, adds in by_month.items()]
 
 
 def _merge(counters: dict, counter: Counter, reference: str, describes: str) -> None:
     """Two constraints on one counter (the same window twice) share the item; the stricter limit holds."""
-    if counter.check is not None:
-        counter.reference, counter.describes = reference, describes
+    counter.reference, counter.describes = reference, describes
     existing = counters.get(counter.key)
     if existing is None:
         counters[counter.key] = counter
         return
     existing.adds = sorted(set(existing.adds) | set(counter.adds))
-    if counter.check is not None and (existing.limit is None or counter.limit < existing.limit):
-        existing.check, existing.limit = counter.check, counter.limit
-        existing.reference, existing.describes = counter.reference, counter.describes
+    if counter.limit < existing.limit:
+        existing.limit, existing.reference, existing.describes = counter.limit, reference, describes
+
+
+def most_items(definition: BadgeDefinition) -> int:
+    """The most items an earn of this badge can write in its transaction: the requestId, the badge, the earned
+    badge, an issue check, and each limit's counter items (a rolling window's reach over months)."""
+    items = 4
+    for scope, constraints in (("customer", definition.customerConstraints), ("badge", definition.badgeConstraints)):
+        for constraint in constraints:
+            kind = constraint.constraintType
+            if kind in (ConstraintKind.FIXED_VALUE, ConstraintKind.FIXED_WINDOW):
+                items += 0 if (kind == ConstraintKind.FIXED_VALUE and scope == "badge") else 1
+            elif kind == ConstraintKind.ROLLING_WINDOW:
+                spans = ([(constraint.rollType, constraint.rollValue)] if scope == "badge" else
+                         [(unit, getattr(constraint, length)) for unit, limit, length in _CUSTOMER_PAIRS
+                          if getattr(constraint, limit) is not None])
+                items += sum(_months_reached(unit, length) for unit, length in spans)
+    return items
+
+
+def _months_reached(unit: Period, length: int) -> int:
+    days = length * {Period.DAYS: 1, Period.WEEKS: 7, Period.MONTHS: 31}[unit]
+    return -(-days // 28) + 1
 
 
 def expiry_of(expiry: Expiry | None, badge: BadgeDefinition, moment: Decimal) -> Decimal:

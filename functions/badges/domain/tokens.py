@@ -53,13 +53,13 @@ def verify(token: str, keys: dict[str, str], now: Decimal | int) -> TokenClaims 
     try:
         encoded_header, encoded_payload, signature = token.strip().split(".")
         header = json.loads(_unb64(encoded_header))
-        if header.get("alg") != ALGORITHM or header.get("kid") not in keys:
+        if header.get("alg") != ALGORITHM or not isinstance(header.get("kid"), str) or header["kid"] not in keys:
             return None
         expected = _sign(f"{encoded_header}.{encoded_payload}".encode(), keys[header["kid"]])
         if not hmac.compare_digest(expected, signature):
             return None
         payload = json.loads(_unb64(encoded_payload))
-        claims = TokenClaims(str(payload["sub"]), int(payload["org"]), int(payload["uid"]), int(payload["exp"]))
+        claims = TokenClaims(str(payload["sub"])[:256], int(payload["org"]), int(payload["uid"]), int(payload["exp"]))
         issued_at = int(payload["iat"])
     except (ValueError, KeyError, TypeError, AttributeError, binascii.Error, UnicodeDecodeError):
         return None
@@ -73,6 +73,7 @@ def verify(token: str, keys: dict[str, str], now: Decimal | int) -> TokenClaims 
 def key_id_of(token: str) -> str | None:
     """The kid a token names, unverified: to know whether the signing keys must be read again."""
     try:
-        return json.loads(_unb64(token.split(".")[0])).get("kid")
+        kid = json.loads(_unb64(token.split(".")[0])).get("kid")
     except (ValueError, AttributeError, binascii.Error, UnicodeDecodeError):
         return None
+    return kid if isinstance(kid, str) else None

@@ -29,6 +29,7 @@ GROUP_PREFIX = "GROUP#"
 BADGE_PREFIX = "BADGE#"
 _MAX_PAGE_QUERIES = 8
 _BUSY_ATTEMPTS = 5
+MAX_ID_LENGTH = 64  # longer is no id of ours, and could exceed DynamoDB's key size
 
 
 @cache
@@ -205,6 +206,8 @@ class DynamoGroupStore:
             raise StaleWrite(group.id) from refused  # an id collision: practically never
 
     def get_group(self, org_id: int, group_id: str) -> Group | None:
+        if len(group_id) > MAX_ID_LENGTH:
+            return None
         response = self._client.get_item(TableName=self._table, Key=self._group_key(org_id, group_id))
         return self._group_of(response["Item"]) if "Item" in response else None
 
@@ -303,7 +306,10 @@ class DynamoBadgeStore:
             raise StaleWrite(badge.id) from refused
 
     def get_badge(self, org_id: int, badge_id: str) -> Badge | None:
-        response = self._client.get_item(TableName=self._table, Key=self._key(org_id, badge_id))
+        """The badge as last written (a strongly consistent read: an earn right after a claim sees the claim)."""
+        if len(badge_id) > MAX_ID_LENGTH:
+            return None
+        response = self._client.get_item(TableName=self._table, Key=self._key(org_id, badge_id), ConsistentRead=True)
         return self._badge_of(response["Item"]) if "Item" in response else None
 
     def name_taken(self, org_id: int, name: str, by_other_than: str | None = None) -> bool:

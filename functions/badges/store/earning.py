@@ -93,7 +93,7 @@ class DynamoEarnStore:
                 "ExpressionAttributeValues": to_item({":true": True, ":issued": plan.issued_id,
                                                       ":event": plan.event})}})
         first_counter = len(items)
-        items += [self._add(pk, c.item, c.adds, 1, c.check, c.limit) for pk, c in counters]
+        items += [self._add(pk, c.item, c.adds, 1, c.limit) for pk, c in counters]
         try:
             write_all(self._client, items)
         except Refused as refused:
@@ -123,28 +123,30 @@ class DynamoEarnStore:
                 **to_item({"result": json.dumps(result, separators=(",", ":")), "at": at})}
         return {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
 
-    def _add(self, pk: str, sk: str, attributes: list[str], amount: int, check: str | None = None,
-             limit: int | None = None) -> dict:
+    def _add(self, pk: str, sk: str, attributes: list[str], amount: int, limit: int | None = None) -> dict:
+        """Add `amount` to each attribute; with a limit, only if every one of them is below it first."""
         names = {f"#a{i}": name for i, name in enumerate(attributes)}
         update: dict[str, Any] = {
             "TableName": self._table, "Key": to_item({"pk": pk, "sk": sk}),
             "UpdateExpression": "ADD " + ", ".join(f"{alias} :amount" for alias in names),
             "ExpressionAttributeNames": names, "ExpressionAttributeValues": to_item({":amount": amount}),
         }
-        if check is not None:
-            update["ExpressionAttributeNames"]["#check"] = check
-            update["ConditionExpression"] = "attribute_not_exists(#check) OR #check < :limit"
+        if limit is not None:
+            update["ConditionExpression"] = " AND ".join(
+                f"(attribute_not_exists({alias}) OR {alias} < :limit)" for alias in names)
             update["ExpressionAttributeValues"] = to_item({":amount": amount, ":limit": limit})
         return {"Update": update}
 
     def request_result(self, org_id: int, operation: str, key: str) -> dict | None:
-        item = self._client.get_item(TableName=self._table, Key=request_key(org_id, operation, key)).get("Item")
+        item = self._client.get_item(TableName=self._table, Key=request_key(org_id, operation, key),
+                                     ConsistentRead=True).get("Item")
         return json.loads(item["result"]["S"]) if item else None
 
     # ---- issue ------------------------------------------------------------------------------------------
 
     def get_issue(self, org_id: int, customer_id: int, badge_id: str) -> dict | None:
-        item = self._client.get_item(TableName=self._table, Key=self._issue_key(org_id, customer_id, badge_id))
+        item = self._client.get_item(TableName=self._table, Key=self._issue_key(org_id, customer_id, badge_id),
+                                     ConsistentRead=True)
         return from_item(item["Item"]) if "Item" in item else None
 
     def record_issue(self, badge: Badge, customer_id: int, request: str, issued_id: str, issued_on: Decimal,

@@ -17,7 +17,7 @@ from badges.config import settings
 from badges.domain.tokens import MAX_TTL_SECONDS
 
 _REREAD_AFTER = 1  # second: a token with an unknown kid reads the secret again, at most this often
-_REFRESH_AFTER = 60  # seconds: how long a signer keeps using the current key it read
+_REFRESH_AFTER = 60  # seconds: how long the keys read are used before they are read again
 
 
 class OAuthKeys:
@@ -32,14 +32,18 @@ class OAuthKeys:
         self._read_at = time.monotonic()
         return self._value
 
+    def _fresh(self) -> dict:
+        """The secret as read within the last minute: a retired or withdrawn key stops working that soon."""
+        return self._value if self._value and time.monotonic() - self._read_at < _REFRESH_AFTER else self._read()
+
     def current(self) -> tuple[str, str]:
-        """The kid and key new tokens are signed with, as read within the last minute."""
-        value = self._value if self._value and time.monotonic() - self._read_at < _REFRESH_AFTER else self._read()
+        """The kid and key new tokens are signed with."""
+        value = self._fresh()
         return value["current"], value[value["current"]]
 
     def keys(self, wanted_kid: str | None = None) -> dict[str, str]:
         """Every key that may verify a token; read again if `wanted_kid` is unknown (a rotation since)."""
-        value = self._value or self._read()
+        value = self._fresh()
         if wanted_kid and wanted_kid not in value and time.monotonic() - self._read_at > _REREAD_AFTER:
             value = self._read()
         return {kid: key for kid, key in value.items() if kid not in ("current", "retired")}
