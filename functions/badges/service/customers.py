@@ -9,13 +9,13 @@ from badges.domain.earning import CustomerBadges, CustomerBadgeView, EarnedBadge
 from badges.domain.enums import BadgeStatus, CustomerBadgeType, EarnType
 from badges.domain.identity import Caller
 from badges.domain.values import to_epoch, to_iso
-from badges.store.ports import BadgeFilters, BadgeStore, GroupStore
+from badges.store.ports import BadgeFilters, BadgeStore, EarnStore, GroupStore
 
 _LAST = float("inf")
 
 
 def customer_badges(customer: int, caller: Caller, badge_type: str, include_expired: bool, group_id: str | None,
-                    page: int, limit: int, badges: BadgeStore, groups: GroupStore, earns,
+                    page: int, limit: int, badges: BadgeStore, groups: GroupStore, earns: EarnStore,
                     at: Decimal) -> CustomerBadges:
     """One page of the customer's earned badges (active earns, unexpired unless include_expired), or of the
     LIVE, active badges the customer can earn (an ISSUE_EARN one only with an active issue)."""
@@ -31,7 +31,8 @@ def customer_badges(customer: int, caller: Caller, badge_type: str, include_expi
         page=page, size=limit, total=len(entries), totalPages=math.ceil(len(entries) / limit)))
 
 
-def _earned(customer: int, caller: Caller, include_expired: bool, earns, at: Decimal) -> list[CustomerBadgeView]:
+def _earned(customer: int, caller: Caller, include_expired: bool, earns: EarnStore,
+            at: Decimal) -> list[CustomerBadgeView]:
     by_badge: dict[str, list[dict]] = {}
     for earned in earns.earned(caller.org_id, customer):
         if earned["active"] and (include_expired or earned["expiresOn"] > at):
@@ -40,7 +41,8 @@ def _earned(customer: int, caller: Caller, include_expired: bool, earns, at: Dec
     return [_entry(found[badge_id], at, items) for badge_id, items in by_badge.items() if badge_id in found]
 
 
-def _available(customer: int, caller: Caller, badges: BadgeStore, earns, at: Decimal) -> list[CustomerBadgeView]:
+def _available(customer: int, caller: Caller, badges: BadgeStore, earns: EarnStore,
+               at: Decimal) -> list[CustomerBadgeView]:
     issues = {i["badgeMetaId"]: i for i in earns.issues(caller.org_id, customer) if i["active"] and i["expiresOn"] > at}
     live, token = [], None
     while True:

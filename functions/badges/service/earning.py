@@ -35,7 +35,7 @@ from badges.domain.errors import (
 from badges.domain.identity import Caller
 from badges.domain.limits import expiry_of, plan
 from badges.domain.values import new_id, to_epoch
-from badges.store.ports import BadgeStore, EarnPlan, EarnRefused, IssueExists, NotActive, StaleWrite
+from badges.store.ports import BadgeStore, EarnPlan, EarnRefused, EarnStore, IssueExists, NotActive, StaleWrite
 
 _ATTEMPTS = 4  # a badge changed between our read and our write: read it again and retry
 _CACHE_SIZE = 512
@@ -70,7 +70,7 @@ class BadgeCache:
 badge_cache = BadgeCache()
 
 
-def earn_badge(request: EarnRequest, caller: Caller, badges: BadgeStore, earns, at: Decimal) -> EarnResult:
+def earn_badge(request: EarnRequest, caller: Caller, badges: BadgeStore, earns: EarnStore, at: Decimal) -> EarnResult:
     """The customer holds one more earned badge, counted against every limit; or nothing changed and the
     refusal says why. A requestId seen before answers 809 with the first result."""
     required_of(request.badgeMetaId, request.customerId, request.requestId, request.triggeredBy)
@@ -78,7 +78,8 @@ def earn_badge(request: EarnRequest, caller: Caller, badges: BadgeStore, earns, 
                  request.triggeredBy, "earn", str(request.requestId), badges, earns, at)
 
 
-def earn_bulk(request: EarnBulkRequest, caller: Caller, badges: BadgeStore, earns, at: Decimal) -> BulkResult:
+def earn_bulk(request: EarnBulkRequest, caller: Caller, badges: BadgeStore, earns: EarnStore,
+              at: Decimal) -> BulkResult:
     """One result per customer: each earn stands or falls alone, with its own requestId record."""
     customers = request.customerIds or []
     required_of(request.badgeMetaId, customers[0] if customers else None, request.requestId, request.triggeredBy)
@@ -92,7 +93,8 @@ def earn_bulk(request: EarnBulkRequest, caller: Caller, badges: BadgeStore, earn
                       issuedBadges=results)
 
 
-def issue_bulk(request: IssueBulkRequest, caller: Caller, badges: BadgeStore, earns, at: Decimal) -> BulkResult:
+def issue_bulk(request: IssueBulkRequest, caller: Caller, badges: BadgeStore, earns: EarnStore,
+               at: Decimal) -> BulkResult:
     """Each customer holds an active issue of the ISSUE_EARN badge (1040 if it held one already)."""
     customers = request.customers or request.customerIds or []
     required_of(request.badgeMetaId, customers[0] if customers else None, request.requestId, request.triggeredBy,
@@ -131,7 +133,7 @@ def issue_bulk(request: IssueBulkRequest, caller: Caller, badges: BadgeStore, ea
                       issuedBadges=results)
 
 
-def revoke_earn(request: RevokeRequest, caller: Caller, earns, at: Decimal) -> RevokeResult:
+def revoke_earn(request: RevokeRequest, caller: Caller, earns: EarnStore, at: Decimal) -> RevokeResult:
     """The earned badge is no longer active and gives back every unit it took; 814 if none was active."""
     problems = []
     if not request.badgeMetaId:
@@ -154,7 +156,8 @@ def revoke_earn(request: RevokeRequest, caller: Caller, earns, at: Decimal) -> R
 
 
 def _earn(caller: Caller, badge_id: str, customer: int, request_id: Any, event: Decimal,
-          triggered_by: TriggeredBy, operation: str, key: str, badges: BadgeStore, earns, at: Decimal) -> EarnResult:
+          triggered_by: TriggeredBy, operation: str, key: str, badges: BadgeStore, earns: EarnStore,
+          at: Decimal) -> EarnResult:
     for attempt in range(_ATTEMPTS):
         badge = badge_cache.get(caller.org_id, badge_id, badges, fresh=attempt > 0)
         try:
@@ -181,7 +184,7 @@ def _earn(caller: Caller, badge_id: str, customer: int, request_id: Any, event: 
 
 
 def _check_earnable(badge: Badge, customer: int, event: Decimal, at: Decimal, triggered_by: TriggeredBy,
-                    earns) -> str | None:
+                    earns: EarnStore) -> str | None:
     """What can be checked against the badge as read (the write is conditioned on its version); for an
     ISSUE_EARN badge, the customer's issue id, which the write checks again."""
     if event > at + FUTURE_TOLERANCE:
@@ -218,7 +221,7 @@ def _check_claimed(badge: Badge, triggered_by: TriggeredBy) -> None:
         raise BadgesError(Err.NOT_CLAIMED_BY_TRIGGER, "triggeredBy")
 
 
-def _replay_if_repeated(earns, org_id: int, operation: str, key: str) -> None:
+def _replay_if_repeated(earns: EarnStore, org_id: int, operation: str, key: str) -> None:
     """A refused retry of a request that once succeeded is 809 with the first answer, not the refusal."""
     original = earns.request_result(org_id, operation, key)
     if original is not None:

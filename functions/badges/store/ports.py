@@ -116,3 +116,30 @@ class EarnPlan:
     result: dict
     issued_id: str | None = None  # an ISSUE_EARN earn needs the customer's active issue
     counters: list[tuple[str, str, list[str]]] = field(default_factory=list)
+
+
+class EarnStore(Protocol):
+    def record_earn(self, plan: EarnPlan) -> None:
+        """Record the earn if every condition holds at once (RequestRepeated, StaleWrite, EarnRefused if not)."""
+
+    def request_result(self, org_id: int, operation: str, key: str) -> dict | None:
+        """The first answer to a requestId of this operation, if it was used."""
+
+    def get_issue(self, org_id: int, customer_id: int, badge_id: str) -> dict | None:
+        """The customer's issue of the badge, active or not, or None."""
+
+    def record_issue(self, badge: Badge, customer_id: int, request: str, issued_id: str, issued_on: Decimal,
+                     expires: Decimal, at: Decimal, result: dict) -> None:
+        """Record an active issue unless one stands (IssueExists) or the requestId was used (RequestRepeated)."""
+
+    def earned(self, org_id: int, customer_id: int, badge_id: str | None = None) -> list[dict]:
+        """The customer's earned badges, of one badge or all, oldest first."""
+
+    def issues(self, org_id: int, customer_id: int) -> list[dict]:
+        """The customer's issues."""
+
+    def revoke(self, org_id: int, earned: dict, at: Decimal) -> None:
+        """Make the earn inactive and give back its units (NotActive if it already was)."""
+
+    def badges(self, org_id: int, badge_ids: list[str]) -> dict[str, Badge]:
+        """The org's badges with these ids."""
