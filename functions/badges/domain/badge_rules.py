@@ -8,6 +8,7 @@ from badges.domain.enums import BadgeStatus, BenefitType, ConstraintKind, DayOfW
 from badges.domain.enums import parse_owner as owner_of
 from badges.domain.errors import Err, ErrorDetail
 from badges.domain.limits import most_items
+from badges.domain.values import iso_or_epoch
 
 MAX_EARN_ITEMS = 100  # DynamoDB's limit on the items of one transaction, which an earn is
 HUNDRED_YEARS = Decimal(100 * 365 * 24 * 3600 + 25 * 24 * 3600)  # 100 years with their leap days
@@ -49,8 +50,8 @@ def definition_of(request: BadgeRequest, now: Decimal, migration: bool,
     """
     problems = Problems()
     problems.require(request.name, "name")
-    start = request.startOnISO if request.startOnISO is not None else request.startOn
-    end = request.expiresOnISO if request.expiresOnISO is not None else request.expiresOn
+    start = iso_or_epoch(request.startOnISO, request.startOn)
+    end = iso_or_epoch(request.expiresOnISO, request.expiresOn)
     problems.require(start, "startOn")
     problems.require(end, "expiresOn")
     if start is not None and end is not None and start >= end:

@@ -10,7 +10,7 @@ from badges.domain.badges import OMIT, BadgeView, Time
 from badges.domain.claims import OwnerReference
 from badges.domain.enums import OwnerType, lenient
 from badges.domain.errors import Err, ErrorDetail, ValidationFailed
-from badges.domain.values import to_epoch, to_iso
+from badges.domain.values import iso_or_epoch, to_epoch, to_iso
 
 MAX_REQUEST_ID = 256
 # A request may be repeated this far ahead of the clock (750 beyond).
@@ -51,7 +51,7 @@ class EarnRequest(BaseModel):
 
     def event(self, now: Decimal) -> Decimal:
         """When the customer earned: the ISO field wins, then the epoch one, then now."""
-        return next((t for t in (self.earnEventDateISO, self.earnEventDate) if t is not None), now)
+        return iso_or_epoch(self.earnEventDateISO, self.earnEventDate, default=now)
 
 
 class EarnBulkRequest(BaseModel):

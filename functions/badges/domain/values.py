@@ -42,6 +42,11 @@ def parse_time(value: int | float | str | Decimal) -> Decimal:
     return seconds
 
 
+def iso_or_epoch(iso: Decimal | None, epoch: Decimal | None, default: Decimal | None = None) -> Decimal | None:
+    """A time given both ways: the ISO field wins (CONTRACT section 4), then the epoch one, then `default`."""
+    return iso if iso is not None else epoch if epoch is not None else default
+
+
 def to_epoch(value: Decimal) -> float:
     return float(value)
 

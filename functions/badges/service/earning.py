@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from badges.domain.badges import Badge
 from badges.domain.earning import (
@@ -34,9 +34,10 @@ from badges.domain.errors import (
 )
 from badges.domain.identity import Caller
 from badges.domain.limits import expiry_of, plan
-from badges.domain.values import new_id, to_epoch
+from badges.domain.values import iso_or_epoch, new_id, to_epoch
 from badges.store.ports import BadgeStore, EarnPlan, EarnRefused, EarnStore, IssueExists, NotActive, StaleWrite
 
+T, R = TypeVar("T"), TypeVar("R")
 _ATTEMPTS = 4  # a badge changed between our read and our write: read it again and retry
 _CACHE_SIZE = 512
 MAX_BULK = 100
@@ -85,7 +86,7 @@ def earn_bulk(request: EarnBulkRequest, caller: Caller, badges: BadgeStore, earn
     required_of(request.badgeMetaId, customers[0] if customers else None, request.requestId, request.triggeredBy)
     _check_bulk(customers)
     badge_cache.get(caller.org_id, request.badgeMetaId, badges)  # an unknown badge fails the whole request
-    event = next((t for t in (request.earnEventDateISO, request.earnEventDate) if t is not None), at)
+    event = iso_or_epoch(request.earnEventDateISO, request.earnEventDate, default=at)
     results = [_per_customer(customer, lambda c: _earn(
         caller, request.badgeMetaId, c, request.requestId, event, request.triggeredBy, "earnBulk",
         f"{request.requestId}#{c}", badges, earns, at)) for customer in customers]
@@ -100,33 +101,25 @@ def issue_bulk(request: IssueBulkRequest, caller: Caller, badges: BadgeStore, ea
     required_of(request.badgeMetaId, customers[0] if customers else None, request.requestId, request.triggeredBy,
                 owner_required=False)
     _check_bulk(customers)
-    event = next((t for t in (request.issueEventDateISO, request.issueEventDate) if t is not None), at)
+    event = iso_or_epoch(request.issueEventDateISO, request.issueEventDate, default=at)
     badge = badge_cache.get(caller.org_id, request.badgeMetaId, badges)
     if badge.definition.earnType != EarnType.ISSUE_EARN:
         raise BadgesError(Err.NOT_ISSUABLE, "badgeMetaId")
 
     def issue(customer: int) -> CustomerResult:
-        key = f"{request.requestId}#{customer}"
-        for attempt in range(_ATTEMPTS):
-            current = badge_cache.get(caller.org_id, request.badgeMetaId, badges, fresh=attempt > 0)
-            try:
-                _check_issuable(current, event, at, request.triggeredBy)
-            except BadgesError:
-                if attempt == 0:
-                    continue  # refuse only on a fresh read of the badge
-                _replay_if_repeated(earns, caller.org_id, "issueBulk", key)
-                raise
+        def record(current: Badge, _: None) -> CustomerResult:
             issued_id = new_id()
             expires = expiry_of(current.definition.issuedBadgeExpiry, current.definition, event)
             result = {"customerId": customer, "issuedId": issued_id, **times(expires)}
             try:
                 earns.record_issue(current, customer, key, issued_id, event, expires, at, result)
-                return CustomerResult(**result)
-            except StaleWrite:
-                continue
             except IssueExists as exists:
                 raise BadgesError(Err.ACTIVE_ISSUE_EXISTS, "customerId") from exists
-        raise ServiceUnavailable()
+            return CustomerResult(**result)
+
+        key = f"{request.requestId}#{customer}"
+        return _on_fresh_badge(caller, request.badgeMetaId, "issueBulk", key, badges, earns,
+                               lambda current: _check_issuable(current, event, at, request.triggeredBy), record)
 
     results = [_per_customer(customer, issue) for customer in customers]
     return BulkResult(badgeMetaId=badge.id, requestId=request.requestId, triggeredBy=request.triggeredBy,
@@ -158,15 +151,7 @@ def revoke_earn(request: RevokeRequest, caller: Caller, earns: EarnStore, at: De
 def _earn(caller: Caller, badge_id: str, customer: int, request_id: Any, event: Decimal,
           triggered_by: TriggeredBy, operation: str, key: str, badges: BadgeStore, earns: EarnStore,
           at: Decimal) -> EarnResult:
-    for attempt in range(_ATTEMPTS):
-        badge = badge_cache.get(caller.org_id, badge_id, badges, fresh=attempt > 0)
-        try:
-            issued_id = _check_earnable(badge, customer, event, at, triggered_by, earns)
-        except BadgesError:
-            if attempt == 0:
-                continue  # the cached badge may be behind (a claim since, say): refuse only on a fresh read
-            _replay_if_repeated(earns, caller.org_id, operation, key)
-            raise
+    def record(badge: Badge, issued_id: str | None) -> EarnResult:
         earned_id, expires = new_id(), expiry_of(badge.definition.earnedBadgeExpiry, badge.definition, event)
         result = EarnResult(badgeMetaId=badge.id, customerId=customer, earnedBadgeId=earned_id,
                             earnEventDate=to_epoch(event), requestId=request_id, issuedId=issued_id, **times(expires))
@@ -175,11 +160,32 @@ def _earn(caller: Caller, badge_id: str, customer: int, request_id: Any, event: 
                 org_id=caller.org_id, badge=badge, customer_id=customer, operation=operation, request_key=key,
                 earned_id=earned_id, event=event, at=at, expires=expires, limits=plan(badge.definition, event),
                 result=result.model_dump(mode="json", exclude_none=True), issued_id=issued_id))
-            return result
-        except StaleWrite:
-            continue
         except EarnRefused as refused:
             raise _refusal_error(refused) from refused
+        return result
+
+    return _on_fresh_badge(caller, badge_id, operation, key, badges, earns,
+                           lambda badge: _check_earnable(badge, customer, event, at, triggered_by, earns), record)
+
+
+def _on_fresh_badge(caller: Caller, badge_id: str, operation: str, key: str, badges: BadgeStore, earns: EarnStore,
+                    check: Callable[[Badge], T], record: Callable[[Badge, T], R]) -> R:
+    """Check the badge as cached, then record against the version checked; a refusal is only given on a fresh
+    read (the cache may be behind a claim, say), a retry of a request that once succeeded answers 809 with its
+    first result, and a write that finds the badge changed reads it again and starts over."""
+    for attempt in range(_ATTEMPTS):
+        badge = badge_cache.get(caller.org_id, badge_id, badges, fresh=attempt > 0)
+        try:
+            checked = check(badge)
+        except BadgesError:
+            if attempt == 0:
+                continue
+            _replay_if_repeated(earns, caller.org_id, operation, key)
+            raise
+        try:
+            return record(badge, checked)
+        except StaleWrite:
+            continue
     raise ServiceUnavailable()
 
 

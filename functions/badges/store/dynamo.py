@@ -57,6 +57,10 @@ def org_key(org_id: int) -> str:
     return f"ORG#{org_id}"
 
 
+def badge_key(org_id: int, badge_id: str) -> dict:
+    return to_item({"pk": org_key(org_id), "sk": BADGE_PREFIX + badge_id})
+
+
 def cancellation_codes(exc: ClientError) -> list[str]:
     """The per-item reasons of a cancelled transaction, in the order of its items ('None' where it passed)."""
     return [reason.get("Code", "None") for reason in exc.response.get("CancellationReasons", [])]
@@ -251,8 +255,6 @@ class DynamoBadgeStore:
         self._client = client
         self._table = table_name
 
-    def _key(self, org_id: int, badge_id: str) -> dict:
-        return to_item({"pk": org_key(org_id), "sk": BADGE_PREFIX + badge_id})
 
     def _group_exists(self, badge: Badge) -> list[dict]:
         group_id = badge.definition.badgeGroupId
@@ -288,7 +290,7 @@ class DynamoBadgeStore:
 
     def add_badge(self, badge: Badge) -> None:
         """Insert the badge, reserve its name and check its group, all in one transaction."""
-        item = {**self._key(badge.orgId, badge.id), **to_item({
+        item = {**badge_key(badge.orgId, badge.id), **to_item({
             "kind": "badge", "id": badge.id, "orgId": badge.orgId, "createdBy": badge.createdBy,
             "createdOn": badge.createdOn, "issuedCount": 0, "earnedCount": 0, "claims": {},
             **self._definition_attributes(badge),
@@ -309,7 +311,7 @@ class DynamoBadgeStore:
         """The badge as last written (a strongly consistent read: an earn right after a claim sees the claim)."""
         if len(badge_id) > MAX_ID_LENGTH:
             return None
-        response = self._client.get_item(TableName=self._table, Key=self._key(org_id, badge_id), ConsistentRead=True)
+        response = self._client.get_item(TableName=self._table, Key=badge_key(org_id, badge_id), ConsistentRead=True)
         return self._badge_of(response["Item"]) if "Item" in response else None
 
     def name_taken(self, org_id: int, name: str, by_other_than: str | None = None) -> bool:
@@ -327,7 +329,7 @@ class DynamoBadgeStore:
         sets = [f"{by_name[key]} = :v{i}" for i, key in enumerate(present)]
         removes = [by_name[key] for key in attributes if key not in present]
         update = {"Update": {
-            "TableName": self._table, "Key": self._key(old.orgId, old.id),
+            "TableName": self._table, "Key": badge_key(old.orgId, old.id),
             "UpdateExpression": "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else ""),
             "ConditionExpression": f"{by_name['version']} = :read",
             "ExpressionAttributeNames": names,
@@ -365,7 +367,7 @@ class DynamoBadgeStore:
             condition = "attribute_exists(pk) AND #claims.#key.isActive = :true"
         try:
             self._client.update_item(
-                TableName=self._table, Key=self._key(org_id, badge_id),
+                TableName=self._table, Key=badge_key(org_id, badge_id),
                 UpdateExpression="SET #claims.#key = :claim ADD #version :one",
                 ConditionExpression=condition, ExpressionAttributeNames=names,
                 ExpressionAttributeValues=to_item(values), ReturnValuesOnConditionCheckFailure="ALL_OLD")

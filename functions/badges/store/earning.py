@@ -23,6 +23,7 @@ from badges.domain.limits import Counter
 from badges.store.dynamo import (
     DynamoBadgeStore,
     Refused,
+    badge_key,
     dynamodb_client,
     from_item,
     org_key,
@@ -53,9 +54,6 @@ class DynamoEarnStore:
             return f"{customer_key(plan_org, customer_id)}#BADGE#{badge_id}"
         return f"{org_key(plan_org)}#BADGE#{badge_id}"
 
-    def _badge_key(self, badge: Badge) -> dict:
-        return to_item({"pk": org_key(badge.orgId), "sk": f"BADGE#{badge.id}"})
-
     def _issue_key(self, org_id: int, customer_id: int, badge_id: str) -> dict:
         return to_item({"pk": customer_key(org_id, customer_id), "sk": f"ISSUE#{badge_id}"})
 
@@ -75,7 +73,8 @@ class DynamoEarnStore:
             badge_condition += " AND (attribute_not_exists(earnedCount) OR earnedCount < :lifetime)"
             values[":lifetime"] = plan.limits.badge_lifetime_limit
         items.append({"Update": {
-            "TableName": self._table, "Key": self._badge_key(badge), "UpdateExpression": "ADD earnedCount :one",
+            "TableName": self._table, "Key": badge_key(badge.orgId, badge.id),
+            "UpdateExpression": "ADD earnedCount :one",
             "ConditionExpression": badge_condition, "ExpressionAttributeNames": {"#version": "version"},
             "ExpressionAttributeValues": to_item(values)}})
         items.append({"Put": {"TableName": self._table, "Item": to_item({
@@ -161,7 +160,7 @@ class DynamoEarnStore:
             {"Put": {"TableName": self._table, "Item": issue,
                      "ConditionExpression": "attribute_not_exists(pk) OR active <> :true OR expiresOn <= :at",
                      "ExpressionAttributeValues": to_item({":true": True, ":at": at})}},
-            {"Update": {"TableName": self._table, "Key": self._badge_key(badge),
+            {"Update": {"TableName": self._table, "Key": badge_key(badge.orgId, badge.id),
                         "UpdateExpression": "ADD issuedCount :one", "ConditionExpression": "#version = :version",
                         "ExpressionAttributeNames": {"#version": "version"},
                         "ExpressionAttributeValues": to_item({":version": badge.version, ":one": 1})}},
@@ -206,7 +205,7 @@ class DynamoEarnStore:
                         "UpdateExpression": "SET active = :false, revokedOn = :at",
                         "ConditionExpression": "active = :true",
                         "ExpressionAttributeValues": to_item({":false": False, ":true": True, ":at": at})}},
-            {"Update": {"TableName": self._table, "Key": to_item({"pk": org_key(org_id), "sk": f"BADGE#{badge_id}"}),
+            {"Update": {"TableName": self._table, "Key": badge_key(org_id, badge_id),
                         "UpdateExpression": "ADD earnedCount :minus", "ConditionExpression": "attribute_exists(pk)",
                         "ExpressionAttributeValues": to_item({":minus": -1})}},
             *(self._add(pk, sk, adds, -1) for pk, sk, adds in json.loads(earned["counters"])),
@@ -221,7 +220,7 @@ class DynamoEarnStore:
         found: dict[str, Badge] = {}
         ids = list(dict.fromkeys(badge_ids))
         for start in range(0, len(ids), 100):
-            keys = [to_item({"pk": org_key(org_id), "sk": f"BADGE#{bid}"}) for bid in ids[start:start + 100]]
+            keys = [badge_key(org_id, bid) for bid in ids[start:start + 100]]
             request = {self._table: {"Keys": keys}}
             while request:
                 response = self._client.batch_get_item(RequestItems=request)
