@@ -1,5 +1,6 @@
-"""An API Gateway REST API in miniature: authorizer with result caching, routing by the route table,
-proxy events in and proxy results out, each Lambda run in its own warm instances as Lambda scales them."""
+"""An API Gateway REST API in miniature: the deployed authorizer in front of every route but the public ones,
+routing by the route table, proxy events in and proxy results out, each Lambda run in its own warm instances as
+Lambda scales them."""
 from __future__ import annotations
 
 import base64
