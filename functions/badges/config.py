@@ -53,6 +53,9 @@ class LocalSettings:
     credentials_file: str | None
     dynamodb_endpoint: str | None
     authorizer_cache_ttl: int
+    contention: bool = True  # the embedded DynamoDB's holds, conflicts and throttling (local_dynamodb)
+    hold_ms: float = 10.0  # how long each write holds its items
+    item_write_units: float = 1000.0  # write units per second one item takes before it is throttled
 
 
 def local_settings() -> LocalSettings:
@@ -62,6 +65,9 @@ def local_settings() -> LocalSettings:
         credentials_file=os.environ.get("BADGES_LOCAL_CREDENTIALS") or None,
         dynamodb_endpoint=os.environ.get("BADGES_DYNAMODB_ENDPOINT") or None,
         authorizer_cache_ttl=int(os.environ.get(AUTH_CACHE_TTL_ENV, "300")),
+        contention=os.environ.get("BADGES_LOCAL_CONTENTION", "on").lower() not in {"off", "0", "false", "no"},
+        hold_ms=float(os.environ.get("BADGES_LOCAL_HOLD_MS", "10")),
+        item_write_units=float(os.environ.get("BADGES_LOCAL_ITEM_WCU", "1000")),
     )
 
 

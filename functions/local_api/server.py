@@ -14,8 +14,9 @@ from badges.service.auth import add_credential
 from badges.store.credentials import credential_store
 from badges.store.oauth_keys import initial_secret
 from badges.store.tables import TABLES
-from local_api.embedded import EmbeddedMoto
 from local_api.gateway import Gateway
+from local_dynamodb.model import ModelSettings
+from local_dynamodb.server import EmbeddedAWS
 
 DEV_CREDENTIAL = {"username": "dev", "password": "badges-dev", "orgId": 100458, "userId": 1}
 
@@ -91,7 +92,9 @@ def ensure_oauth_secret(endpoint: str) -> None:
 
 
 def serve(cfg: LocalSettings) -> None:
-    embedded = EmbeddedMoto().start().endpoint  # moto: DynamoDB (unless external) and Secrets Manager
+    model = ModelSettings(contention=cfg.contention, hold_seconds=cfg.hold_ms / 1000,
+                          item_write_units_per_second=cfg.item_write_units)
+    embedded = EmbeddedAWS(model).start().endpoint  # DynamoDB (unless external) and Secrets Manager
     endpoint = cfg.dynamodb_endpoint or embedded
     configure_local_process(ensure_tables(endpoint), endpoint, embedded, cfg.authorizer_cache_ttl)
     ensure_oauth_secret(embedded)
@@ -101,7 +104,9 @@ def serve(cfg: LocalSettings) -> None:
     handler = type("Handler", (_Handler,), {"gateway": gateway})
     server = _Server((cfg.host, cfg.port), handler)
     host, port = server.server_address[:2]
-    store = "embedded in-memory DynamoDB (moto)" if cfg.dynamodb_endpoint is None else endpoint
+    contention = (f"contention on: writes hold items {cfg.hold_ms:g} ms, {cfg.item_write_units:g} write units/s an item"
+                  if cfg.contention else "contention off")
+    store = f"embedded in-memory DynamoDB (moto, {contention})" if cfg.dynamodb_endpoint is None else endpoint
     print(f"Badges API listening on http://{host}:{port}/api_gateway/v1/badges  (store: {store})", flush=True)
     print(f"embedded AWS (moto) at {embedded}: e.g. .venv/bin/badges-admin rotate-oauth-key --endpoint-url "
           f"{embedded} --region us-east-1 --secret-id {settings().oauth_secret_id}", flush=True)

@@ -4,7 +4,7 @@ import json
 import boto3
 import pytest
 
-from local_api.embedded import EmbeddedMoto
+from local_dynamodb.server import EmbeddedAWS
 from tests.e2e.conftest import Client, LocalServer
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +24,7 @@ def test_without_a_credentials_file_it_prints_and_accepts_the_dev_credential():
 
 
 def test_an_external_endpoint_gets_the_tables_and_the_data(credentials_file):
-    store = EmbeddedMoto().start()
+    store = EmbeddedAWS().start()
     try:
         server = LocalServer({"BADGES_LOCAL_CREDENTIALS": str(credentials_file),
                               "BADGES_DYNAMODB_ENDPOINT": store.endpoint})

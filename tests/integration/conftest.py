@@ -1,4 +1,5 @@
-"""Integration tests: the real adapter and handlers against moto's in-process DynamoDB."""
+"""Integration tests: the real adapter and handlers against moto's in-process DynamoDB, on the local model's engine
+(transactions that cost the items they touch); contention and retries are the e2e tests', on the embedded store."""
 from __future__ import annotations
 
 import json
@@ -11,11 +12,13 @@ from badges.config import table_env_var
 from badges.routes import BASE_PATH
 from badges.store.tables import TABLES
 from local_api.gateway import LambdaContext, proxy_event
+from local_dynamodb import engine
 
 
 @pytest.fixture
 def dynamodb(monkeypatch):
     """A moto DynamoDB with every table the stack defines, named through the same variables Lambda reads."""
+    engine.install()
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         for table in TABLES:

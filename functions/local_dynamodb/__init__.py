@@ -1,0 +1,12 @@
+"""The project's model of DynamoDB for `make run` and the tests: moto as the engine, plus the rules of DynamoDB
+the service relies on, each in a module of its own that cites the developer guide section it models:
+
+- engine: a transaction costs the items it touches, not the table;
+- idempotency: a TransactWriteItems repeated with its ClientRequestToken within 10 minutes is applied once;
+- contention: a write holds its items while in flight; an overlapping transaction or write is refused;
+- throughput: one item takes about 1,000 write units a second, then its writes are throttled;
+- items: which item a request addresses, its size and its write units;
+- wire: every refusal in DynamoDB's own error format.
+
+model.LocalDynamoDB puts them in front of moto's server; server.EmbeddedAWS serves it on loopback.
+"""

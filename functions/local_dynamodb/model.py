@@ -1,0 +1,189 @@
+"""The local DynamoDB: moto's server as the engine, one request at a time, with DynamoDB's rules in front of it."""
+from __future__ import annotations
+
+import io
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
+from moto.dynamodb.models.table import Table
+
+from local_dynamodb import engine, wire
+from local_dynamodb.contention import PLAIN, TRANSACTION, Holds
+from local_dynamodb.idempotency import WINDOW_SECONDS, ClientTokens, fingerprint
+from local_dynamodb.items import ItemId, item_id, key_of, stored_size, write_units
+from local_dynamodb.throughput import DEFAULT_RATE, ItemThroughput
+
+_TARGET_PREFIX = "DynamoDB_20120810."
+_PLAIN_WRITES = {"PutItem", "UpdateItem", "DeleteItem"}
+_MODELLED = _PLAIN_WRITES | {"TransactWriteItems", "TransactGetItems"}
+_REGION = re.compile(r"Credential=[^/]*/[^/]*/([^/]+)/dynamodb/")
+_JSON = [("Content-Type", "application/x-amz-json-1.0")]
+
+Answer = tuple[str, list[tuple[str, str]], list[bytes]]
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """What the local DynamoDB models beyond moto; `contention=False` leaves scale and idempotency only."""
+
+    contention: bool = True  # holds, conflicts and per-item throttling
+    hold_seconds: float = 0.010  # how long a write is in flight, holding its items
+    item_write_units_per_second: float = DEFAULT_RATE
+    token_window_seconds: float = WINDOW_SECONDS
+
+
+@dataclass
+class _Target:
+    table: Table
+    key: dict[str, Any]
+    id: ItemId
+    before: int = 0  # the item's size before the write
+
+
+class LocalDynamoDB:
+    """A WSGI app: every AWS request goes to moto's app, one at a time (moto is not thread-safe); DynamoDB's
+    writes and transactional reads pass the modelled rules first, and a write answers when its hold ends."""
+
+    def __init__(self, engine_app: Callable, settings: ModelSettings | None = None,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+        engine.install()
+        self.settings = settings or ModelSettings()
+        self._engine_app = engine_app
+        self._clock, self._sleep = clock, sleep
+        self._lock = threading.Lock()
+        self.tokens = ClientTokens(self.settings.token_window_seconds)
+        self.holds = Holds()
+        self.throughput = ItemThroughput(self.settings.item_write_units_per_second)
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        operation = target[len(_TARGET_PREFIX):] if target.startswith(_TARGET_PREFIX) else ""
+        if operation not in _MODELLED:
+            with self._lock:
+                return list(self._engine_app(environ, start_response))
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        with self._lock:
+            now = self._clock()
+            try:
+                (status, headers, chunks), answer_at = self._serve(operation, json.loads(body or b"{}"), environ, now)
+            except wire.WireError as error:
+                status, headers, chunk = error.response()
+                chunks, answer_at = [chunk], now
+        if (wait := answer_at - self._clock()) > 0:
+            self._sleep(wait)  # the write is in flight until its hold ends, outside the lock
+        start_response(status, headers)
+        return chunks
+
+    # ---- the rules, per operation -----------------------------------------------------------------------
+
+    def _serve(self, operation: str, request: dict, environ: dict, now: float) -> tuple[Answer, float]:
+        backend = self._backend(environ)
+        if operation == "TransactWriteItems":
+            return self._transact_write(request, environ, backend, now)
+        if operation == "TransactGetItems":
+            return self._transact_get(request, environ, backend, now)
+        return self._plain_write(request, environ, backend, now)
+
+    def _transact_write(self, request: dict, environ: dict, backend: DynamoDBBackend,
+                        now: float) -> tuple[Answer, float]:
+        targets = self._targets(backend, request.get("TransactItems"))
+        token = request.get("ClientRequestToken")
+        if targets is None:  # not a well-formed transaction on known tables: moto says what is wrong
+            return self._call_engine(environ), now
+        if token and (used := self.tokens.seen(token, now)) is not None:
+            if used.fingerprint != fingerprint(request):
+                raise wire.parameter_mismatch()
+            if now < used.completes_at:
+                raise wire.in_progress()
+            return ("200 OK", list(_JSON), [b'{"ConsumedCapacity":[],"ItemCollectionMetrics":{}}']), now
+        if self.settings.contention:
+            self._refuse_held(targets, now, (TRANSACTION,))
+            for target in targets:
+                target.before = stored_size(target.table, target.key)
+            throttled = [self.throughput.throttled(t.id, write_units(t.before, True), now) for t in targets]
+            if any(throttled):
+                raise wire.cancelled([wire.THROTTLED_REASON if hit else None for hit in throttled])
+        answer = self._call_engine(environ)
+        if not answer[0].startswith("200"):
+            return answer, now
+        until = self._written(targets, True, now)
+        if token:
+            self.tokens.remember(token, request, until)
+        return answer, until
+
+    def _plain_write(self, request: dict, environ: dict, backend: DynamoDBBackend, now: float) -> tuple[Answer, float]:
+        table = backend.tables.get(request.get("TableName"))
+        if table is None:
+            return self._call_engine(environ), now
+        key = key_of(table, request)
+        target = _Target(table, key, item_id(table, key))
+        if self.settings.contention:
+            if self.holds.held(target.id, now, (TRANSACTION,)):
+                raise wire.transaction_conflict()
+            target.before = stored_size(table, key)
+            if self.throughput.throttled(target.id, write_units(target.before, False), now):
+                raise wire.throttled()
+        answer = self._call_engine(environ)
+        if not answer[0].startswith("200"):
+            return answer, now
+        return answer, self._written([target], False, now)
+
+    def _transact_get(self, request: dict, environ: dict, backend: DynamoDBBackend,
+                      now: float) -> tuple[Answer, float]:
+        targets = self._targets(backend, request.get("TransactItems"))
+        if targets is not None and self.settings.contention:
+            self._refuse_held(targets, now, (TRANSACTION, PLAIN))
+        return self._call_engine(environ), now
+
+    # ---- helpers ----------------------------------------------------------------------------------------
+
+    def _refuse_held(self, targets: list[_Target], now: float, by: tuple[str, ...]) -> None:
+        held = [self.holds.held(t.id, now, by) for t in targets]
+        if any(held):
+            raise wire.cancelled([wire.CONFLICT_REASON if hit else None for hit in held])
+
+    def _written(self, targets: list[_Target], transactional: bool, now: float) -> float:
+        """Charge each item what the write cost and hold it; returns when the write answers."""
+        if not self.settings.contention:
+            return now
+        for target in targets:
+            size = max(target.before, stored_size(target.table, target.key))
+            self.throughput.charge(target.id, write_units(size, transactional), now)
+        until = now + self.settings.hold_seconds
+        self.holds.hold((t.id for t in targets), until, TRANSACTION if transactional else PLAIN, now)
+        return until
+
+    @staticmethod
+    def _targets(backend: DynamoDBBackend, actions: Any) -> list[_Target] | None:
+        if not isinstance(actions, list):
+            return None
+        targets = []
+        for action in actions:
+            if not isinstance(action, dict) or len(action) != 1:
+                return None
+            op = next(iter(action.values()))
+            table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+            if table is None:
+                return None
+            key = key_of(table, op)
+            targets.append(_Target(table, key, item_id(table, key)))
+        return targets
+
+    @staticmethod
+    def _backend(environ: dict) -> DynamoDBBackend:
+        found = _REGION.search(environ.get("HTTP_AUTHORIZATION", ""))
+        return dynamodb_backends[DEFAULT_ACCOUNT_ID][found.group(1) if found else "us-east-1"]
+
+    def _call_engine(self, environ: dict) -> Answer:
+        started: list = []
+        chunks = list(self._engine_app(environ, lambda status, headers, exc_info=None: started.extend([status,
+                                                                                                        headers])))
+        return started[0], list(started[1]), chunks
