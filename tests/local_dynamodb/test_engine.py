@@ -22,7 +22,8 @@ def test_a_transaction_never_copies_a_table(dynamodb, monkeypatch):
 def test_a_failed_condition_cancels_everything_with_a_reason_per_action(dynamodb):
     dynamodb.put_item(TableName=TABLE, Item=key("taken"))
     with pytest.raises(ClientError) as refused:
-        dynamodb.transact_write_items(TransactItems=[add("counter"), put("taken", condition="attribute_not_exists(pk)")])
+        dynamodb.transact_write_items(TransactItems=[add("counter"),
+                                                     put("taken", condition="attribute_not_exists(pk)")])
     assert error(refused) == ("TransactionCanceledException", ["None", "ConditionalCheckFailed"])
     assert count(dynamodb, "counter") is None
 
