@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import os
 import re
@@ -126,5 +127,9 @@ def anonymous(server) -> Client:
     return Client(server.url)
 
 
+_SERIAL = itertools.count()
+
+
 def unique(prefix: str) -> str:
-    return f"{prefix}-{time.time_ns()}"
+    """A value no other call returns (the clock alone can repeat itself between two calls)."""
+    return f"{prefix}-{time.time_ns()}-{next(_SERIAL)}"

@@ -1,6 +1,8 @@
-"""Exact under concurrency: many callers at once against `make run`, whose app code runs in many threads while
-its embedded store answers one request at a time, the way DynamoDB serializes the writes to one item."""
+"""Exact under concurrency: many callers at once against `make run`, whose app code runs in many threads against
+the local DynamoDB model with contention on: writes hold their items, overlapping transactions are cancelled and a
+busy item throttles, as on DynamoDB. Every answer is a decision (200, or 400 with its code) or a 503 to retry."""
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -50,18 +52,23 @@ def earned_count(client, badge_id: str) -> int:
 def test_n_concurrent_earns_against_a_limit_l_give_exactly_l(brand_a, constraints, customers, limit, code):
     badge_id = live_badge(brand_a, **constraints)
     replies = earn_all(brand_a, badge_id, customers)
-    assert sorted(r.status for r in replies) == [200] * limit + [400] * (len(customers) - limit)
-    assert {r.body["errors"][0]["code"] for r in replies if r.status == 400} == {code}
-    assert earned_count(brand_a, badge_id) == limit
+    statuses = Counter(r.status for r in replies)
+    assert set(statuses) <= {200, 400, 503}, statuses  # a non-decision is a 503 to retry, never a 500
+    assert {r.body["errors"][0]["code"] for r in replies if r.status == 400} <= {code}
+    assert all(r.headers.get("retry-after") for r in replies if r.status == 503)
+    assert earned_count(brand_a, badge_id) == statuses[200]  # every 200 is stored, nothing else is
+    assert statuses[200] == limit  # and the limit is reached: a refusal only comes once it is
 
 
 def test_k_concurrent_copies_of_one_request_id_earn_once(brand_a):
     badge_id = live_badge(brand_a)
     request_id, copies = unique("once"), 10
     replies = earn_all(brand_a, badge_id, [1] * copies, [request_id] * copies)
-    assert sorted(r.status for r in replies) == [200] + [400] * (copies - 1)
+    statuses = Counter(r.status for r in replies)
+    assert set(statuses) <= {200, 400, 503} and statuses[200] == 1, statuses
     assert all(r.body["errors"][0]["code"] == 809 for r in replies if r.status == 400)
-    assert len({r.body["data"]["earnedBadgeId"] for r in replies}) == 1  # every 809 replays the one earn
+    decided = [r for r in replies if r.status != 503]
+    assert len({r.body["data"]["earnedBadgeId"] for r in decided}) == 1  # every 809 replays the one earn
     assert earned_count(brand_a, badge_id) == 1
 
 
