@@ -1,4 +1,4 @@
-"""In-memory fakes of the storage ports, with the same guarantees the DynamoDB adapter gives."""
+"""In-memory fakes of the storage ports, with the same guarantees the DynamoDB adapter gives, and of a clock."""
 from __future__ import annotations
 
 from badges.domain.badges import Badge
@@ -95,3 +95,18 @@ class InMemoryBadgeStore:
                        key=lambda b: b.id)
         page = found[:limit]
         return Page(page, encode_token("BADGE#" + page[-1].id) if len(found) > limit else None)
+
+
+class FakeClock:
+    """The retry layer's clock, with sleeps that pass at once: time moves only by what was slept."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds

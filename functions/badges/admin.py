@@ -9,6 +9,7 @@ import boto3
 
 from badges.service.auth import add_credential
 from badges.store.credentials import CredentialExists, DynamoCredentialStore
+from badges.store.dynamo import new_dynamodb_client
 from badges.store.oauth_keys import rotate
 
 
@@ -44,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     if not secret:
         print("refused: the secret is empty", file=sys.stderr)
         return 2
-    client = boto3.client("dynamodb", region_name=args.region, endpoint_url=args.endpoint_url)
+    client = new_dynamodb_client(args.region, args.endpoint_url)
     try:
         add_credential(DynamoCredentialStore(client, args.table), args.username, secret, args.org_id,
                        args.user_id, replace=args.replace)

@@ -5,6 +5,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from handlers import create_group, get_group, list_groups, update_group
+from tests.fakes import FakeClock
 from tests.integration.conftest import call, stored
 
 SPEC_GROUP_FIELDS = {"id", "orgId", "name", "rank", "createdBy", "createdOn", "lastUpdatedBy", "lastUpdatedOn",
@@ -148,7 +149,8 @@ def test_a_throttled_table_is_503_with_retry_after(dynamodb, monkeypatch):
         raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}},
                           "TransactWriteItems")
 
-    monkeypatch.setattr(dynamo.dynamodb_client(), "transact_write_items", throttled)
+    monkeypatch.setattr(dynamo.dynamodb_client().wrapped, "transact_write_items", throttled)
+    monkeypatch.setattr(dynamo.dynamodb_client(), "clock", FakeClock())
     status, body, headers = call(create_group, "POST", "/group", {"name": "G", "rank": 1})
     assert (status, body["errors"][0]["code"], headers.get("Retry-After")) == (503, 503, "1")
 

@@ -7,6 +7,7 @@ from badges.domain.errors import BadgesError, GroupNameTaken
 from badges.domain.groups import Group
 from badges.store.dynamo import DynamoGroupStore
 from badges.store.ports import StaleWrite
+from badges.store.retry import RetryingClient
 from tests.integration.conftest import stored
 
 
@@ -17,7 +18,7 @@ def group(gid: str, name: str, org: int = 1, version: int = 1) -> Group:
 
 @pytest.fixture
 def store(dynamodb):
-    return DynamoGroupStore(dynamodb, "test-badges")
+    return DynamoGroupStore(RetryingClient(dynamodb), "test-badges")
 
 
 def keys(client):

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
 
 from botocore.exceptions import ClientError
 
 from badges.config import settings
 from badges.domain.credentials import Credential
 from badges.store.dynamo import dynamodb_client, from_item, to_item
+from badges.store.retry import RetryingClient
 
 
 class CredentialExists(Exception):
@@ -16,7 +16,7 @@ class CredentialExists(Exception):
 
 
 class DynamoCredentialStore:
-    def __init__(self, client: Any, table_name: str):
+    def __init__(self, client: RetryingClient, table_name: str):
         self._client = client
         self._table = table_name
 

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import random
-import time
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -15,34 +13,37 @@ from botocore.exceptions import ClientError
 
 from badges.config import settings
 from badges.domain.badges import Badge, BadgeDefinition, Claim
-from badges.domain.errors import BadgeNameTaken, GroupNameTaken, GroupNotFound, ServiceUnavailable
+from badges.domain.errors import BadgeNameTaken, GroupNameTaken, GroupNotFound
 from badges.domain.groups import Group
 from badges.store.pagination import decode_token, encode_token
 from badges.store.ports import BadgeFilters, ClaimRefused, Page, StaleWrite
+from badges.store.retry import CONNECT_TIMEOUT, READ_TIMEOUT, RetryingClient, cancellation_codes
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
-_THROTTLING = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
-               "TransactionInProgressException"}
 GROUP_PREFIX = "GROUP#"
 BADGE_PREFIX = "BADGE#"
 _MAX_PAGE_QUERIES = 8
-_BUSY_ATTEMPTS = 5
 MAX_ID_LENGTH = 64  # longer is no id of ours, and could exceed DynamoDB's key size
 
 
-@cache
-def dynamodb_client() -> Any:
-    """One low-level client per process, made on first use so cold starts and moto stay happy."""
-    cfg = settings()
-    return boto3.client(
+def new_dynamodb_client(region: str | None, endpoint_url: str | None = None) -> RetryingClient:
+    """A DynamoDB client whose every call goes through the one retry layer; botocore itself tries once."""
+    return RetryingClient(boto3.client(
         "dynamodb",
-        region_name=cfg.region,
-        endpoint_url=cfg.dynamodb_endpoint,
-        config=Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=2, read_timeout=5,
-                      tcp_keepalive=True),
-    )
+        region_name=region,
+        endpoint_url=endpoint_url,
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=CONNECT_TIMEOUT,
+                      read_timeout=READ_TIMEOUT, tcp_keepalive=True),
+    ))
+
+
+@cache
+def dynamodb_client() -> RetryingClient:
+    """One client per process, made on first use so cold starts and moto stay happy."""
+    cfg = settings()
+    return new_dynamodb_client(cfg.region, cfg.dynamodb_endpoint)
 
 
 def to_item(attributes: dict[str, Any]) -> dict[str, dict]:
@@ -61,19 +62,6 @@ def badge_key(org_id: int, badge_id: str) -> dict:
     return to_item({"pk": org_key(org_id), "sk": BADGE_PREFIX + badge_id})
 
 
-def cancellation_codes(exc: ClientError) -> list[str]:
-    """The per-item reasons of a cancelled transaction, in the order of its items ('None' where it passed)."""
-    return [reason.get("Code", "None") for reason in exc.response.get("CancellationReasons", [])]
-
-
-def raise_if_busy(exc: ClientError) -> None:
-    """Turn throttling and transaction conflicts that outlived the SDK's retries into a 503 with Retry-After."""
-    code = exc.response.get("Error", {}).get("Code", "")
-    if code in _THROTTLING or "TransactionConflict" in cancellation_codes(exc) or any(
-            reason in _THROTTLING for reason in cancellation_codes(exc)):
-        raise ServiceUnavailable() from exc
-
-
 class Refused(Exception):
     """A conditional write was refused; `codes` holds each item's reason, in order ('None' where it passed)."""
 
@@ -88,20 +76,10 @@ class Refused(Exception):
 _SINGLE_WRITES = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item"}
 
 
-def write_all(client: Any, items: list[dict], attempts: int = _BUSY_ATTEMPTS) -> None:
+def write_all(client: RetryingClient, items: list[dict]) -> None:
     """Apply the items atomically: one item as a plain conditional write (half the cost of a one-item
-    transaction), several as one transaction. Refused when a condition fails. A transaction that collided with
-    another on the same item is tried again a few times, with jitter, before it is a 503."""
-    for attempt in range(attempts):
-        try:
-            return _write_once(client, items)
-        except ServiceUnavailable:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(random.uniform(0, 0.02 * 2**attempt))
-
-
-def _write_once(client: Any, items: list[dict]) -> None:
+    transaction), several as one transaction. Refused when a condition fails; throttling and conflicts were
+    retried by the client and, if they outlasted its budget, are ServiceUnavailable (a 503)."""
     try:
         if len(items) == 1 and next(iter(items[0])) in _SINGLE_WRITES:
             [(action, params)] = items[0].items()
@@ -113,7 +91,6 @@ def _write_once(client: Any, items: list[dict]) -> None:
         if code == "ConditionalCheckFailedException":
             raise Refused(["ConditionalCheckFailed"]) from exc
         codes = cancellation_codes(exc)
-        raise_if_busy(exc)
         if "ConditionalCheckFailed" in codes:
             raise Refused(codes) from exc
         raise
@@ -137,7 +114,7 @@ def release_name(table: str, org_id: int, kind: str, name: str, holder_id: str) 
                        "ExpressionAttributeValues": to_item({":holder": holder_id})}}
 
 
-def query_page(client: Any, table: str, org_id: int, prefix: str, limit: int, token: str | None,
+def query_page(client: RetryingClient, table: str, org_id: int, prefix: str, limit: int, token: str | None,
                **filters: Any) -> tuple[list[dict], str | None]:
     """Up to `limit` matching items of the org whose sort key starts with `prefix`, and the token after them.
 
@@ -169,7 +146,7 @@ def query_page(client: Any, table: str, org_id: int, prefix: str, limit: int, to
 class DynamoGroupStore:
     """Groups in the badges table: pk ORG#<org>, sk GROUP#<id>; the name lock at sk NAME#GROUP#<name>."""
 
-    def __init__(self, client: Any, table_name: str):
+    def __init__(self, client: RetryingClient, table_name: str):
         self._client = client
         self._table = table_name
 
@@ -251,7 +228,7 @@ class DynamoBadgeStore:
     counters earns will add to are top-level numbers that a definition update never writes.
     """
 
-    def __init__(self, client: Any, table_name: str):
+    def __init__(self, client: RetryingClient, table_name: str):
         self._client = client
         self._table = table_name
 
@@ -373,7 +350,6 @@ class DynamoBadgeStore:
                 ExpressionAttributeValues=to_item(values), ReturnValuesOnConditionCheckFailure="ALL_OLD")
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise_if_busy(exc)
                 raise
             old = exc.response.get("Item")
             raise ClaimRefused(self._badge_of(old) if old else None) from exc

@@ -31,6 +31,7 @@ from badges.store.dynamo import (
     write_all,
 )
 from badges.store.ports import EarnPlan, EarnRefused, IssueExists, NotActive, Refusal, StaleWrite
+from badges.store.retry import RetryingClient
 
 
 def customer_key(org_id: int, customer_id: int) -> str:
@@ -42,7 +43,7 @@ def request_key(org_id: int, operation: str, request_key: str) -> dict:
 
 
 class DynamoEarnStore:
-    def __init__(self, client: Any, table_name: str):
+    def __init__(self, client: RetryingClient, table_name: str):
         self._client = client
         self._table = table_name
         self._badges = DynamoBadgeStore(client, table_name)
