@@ -2,8 +2,11 @@
 import time
 
 import pytest
+from botocore.exceptions import ClientError, ReadTimeoutError
 
 from badges.service.earning import badge_cache
+from badges.store.dynamo import dynamodb_client
+from badges.store.retry import SAFETY_MARGIN
 from handlers import (
     claim_badge,
     create_badge,
@@ -16,6 +19,7 @@ from handlers import (
     issue_bulk,
     revoke_earn,
 )
+from tests.fakes import FakeClock
 from tests.integration.conftest import call
 
 DAY = 86_400
@@ -266,3 +270,38 @@ def test_ids_longer_than_ours_are_not_found(dynamodb):
     assert (status, codes(answer)) == (404, [404])
     status, answer = earn_now(live_badge()["id"], request="r" * 300)
     assert (status, codes(answer)) == (400, [1002])
+
+
+def _refusal(code: str, **fields) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"HTTPStatusCode": 400},
+                        **fields}, "TransactWriteItems")
+
+
+@pytest.mark.parametrize("busy", [
+    lambda: _refusal("ThrottlingException"),
+    lambda: _refusal("TransactionCanceledException", CancellationReasons=[
+        {"Code": "None"}, {"Code": "ThrottlingError"}, {"Code": "None"}]),
+    lambda: ReadTimeoutError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com"),
+], ids=["throttling", "cancelled-by-throttling", "read-timeout"])
+def test_an_earn_whose_table_stays_busy_is_503_with_retry_after_never_500(dynamodb, monkeypatch, busy):
+    # Given a live, claimed badge and a table that refuses every write for longer than the invocation may wait
+    badge_id = live_badge()["id"]
+    client, clock, tokens = dynamodb_client(), FakeClock(), []
+
+    def stays_busy(**params):
+        tokens.append(params["ClientRequestToken"])
+        raise busy()
+
+    monkeypatch.setattr(client.wrapped, "transact_write_items", stays_busy)
+    monkeypatch.setattr(client, "clock", clock)
+    # When a customer earns it
+    status, answer, headers = call(earn, "POST", "/customer/earn", earn_body(badge_id))
+    # Then the caller is told to come back, in the envelope, after retries of the one transaction that took the
+    # invocation's budget (its 10 s less the safety margin), not the default
+    assert (status, headers.get("Retry-After")) == (503, "1")
+    assert answer == {"data": None, "warnings": [],
+                      "errors": [{"code": 503, "message": "Service busy, retry later", "reference": None}]}
+    assert len(tokens) > 5 and len(set(tokens)) == 1
+    assert 10 - SAFETY_MARGIN - 1 < clock.now <= 10 - SAFETY_MARGIN
+    monkeypatch.undo()
+    assert counts(badge_id) == (0, 0)

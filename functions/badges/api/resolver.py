@@ -18,6 +18,7 @@ from badges.api.observability import logger, metrics, tracer
 from badges.domain.errors import BadgesError, Err, ErrorDetail
 from badges.domain.fields import CODED_ERROR
 from badges.domain.identity import Caller
+from badges.store.retry import invocation_budget
 
 MAX_BODY_BYTES = 256 * 1024
 _ENUM_ERRORS = {"enum", "literal_error"}
@@ -132,12 +133,14 @@ def migration_mode(request: Request) -> bool:
 
 
 def entrypoint(app: BadgesResolver) -> Callable[[dict, LambdaContext], dict]:
-    """The Lambda entry point for a resolver, with structured logs, a trace and metrics flushed per call."""
+    """The Lambda entry point for a resolver, with structured logs, a trace and metrics flushed per call; its
+    DynamoDB retries end in time for a 503 to be answered before the function times out."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @metrics.log_metrics
     @tracer().capture_lambda_handler(capture_response=False)
     def lambda_handler(event: dict, context: LambdaContext) -> dict:
-        return app.resolve(event, context)
+        with invocation_budget(context):
+            return app.resolve(event, context)
 
     return lambda_handler
