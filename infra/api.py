@@ -36,6 +36,8 @@ GATEWAY_RESPONSES: tuple[tuple[apigw.ResponseType, int | None, int, str, dict[st
     (apigw.ResponseType.THROTTLED, 429, 429, "Too many requests", {"Retry-After": "'1'"}),
     (apigw.ResponseType.QUOTA_EXCEEDED, 429, 429, "Too many requests", {"Retry-After": "'60'"}),
     (apigw.ResponseType.INTEGRATION_TIMEOUT, 504, 504, "Request timed out", {}),
+    # The authorizer failed rather than refused: its store stayed busy past the retries. Retry, as for any 503.
+    (apigw.ResponseType.AUTHORIZER_FAILURE, 503, 503, "Service busy, retry later", {"Retry-After": "'1'"}),
     (apigw.ResponseType.DEFAULT_4_XX, None, 400, "Request rejected", {}),
     (apigw.ResponseType.DEFAULT_5_XX, None, 500, "Internal server error", {}),
 )

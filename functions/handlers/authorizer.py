@@ -12,6 +12,7 @@ from badges.config import settings
 from badges.service.auth import VerifiedCallers
 from badges.store.credentials import credential_store
 from badges.store.oauth_keys import oauth_keys
+from badges.store.retry import invocation_budget
 
 verified = VerifiedCallers(ttl=settings().auth_cache_ttl)
 
@@ -19,7 +20,9 @@ verified = VerifiedCallers(ttl=settings().auth_cache_ttl)
 @logger.inject_lambda_context
 @event_source(data_class=APIGatewayAuthorizerRequestEvent)
 def lambda_handler(event: APIGatewayAuthorizerRequestEvent, context: LambdaContext) -> dict:
-    result = verified.resolve(dict(event.headers or {}), credential_store(), oauth_keys())
+    # A store that stays busy fails the authorizer in time (API Gateway then answers 503, AUTHORIZER_FAILURE).
+    with invocation_budget(context):
+        result = verified.resolve(dict(event.headers or {}), credential_store(), oauth_keys())
     if result is None:
         logger.info("refused credentials")
         raise Exception("Unauthorized")  # API Gateway answers 401 for exactly this message

@@ -100,8 +100,9 @@ class Gateway:
         if route is None or not route.public:
             policy = self._authorize(method, path, headers, request_id)
             if isinstance(policy, int):
-                err = Err.UNAUTHORIZED if policy == 401 else (Err.FORBIDDEN if policy == 403 else Err.INTERNAL)
-                return self._result(error_response(policy, [ErrorDetail.of(err)]))
+                err = {401: Err.UNAUTHORIZED, 403: Err.FORBIDDEN, 503: Err.UNAVAILABLE}[policy]
+                headers = {"Retry-After": "1"} if policy == 503 else None
+                return self._result(error_response(policy, [ErrorDetail.of(err)], headers=headers))
             authorizer = {"principalId": policy.get("principalId"), **policy.get("context", {})}
         event = proxy_event(method, raw_path, headers, body, authorizer, request_id)
         handler = route.handler if route else FALLBACK_HANDLER
@@ -122,8 +123,8 @@ class Gateway:
         }
         try:
             policy = self._functions[AUTHORIZER_HANDLER].invoke(event)
-        except Exception as exc:
-            return 401 if str(exc) == "Unauthorized" else 500
+        except Exception as exc:  # "Unauthorized" is a refusal; anything else fails the authorizer (deployed: 503)
+            return 401 if str(exc) == "Unauthorized" else 503
         statements = policy.get("policyDocument", {}).get("Statement", [])
         if not any(s.get("Effect") == "Allow" for s in statements):
             return 403

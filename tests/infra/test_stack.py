@@ -328,6 +328,7 @@ EXPECTED_GATEWAY_RESPONSES = {
     "ACCESS_DENIED": ("403", 403, "Forbidden"),
     "MISSING_AUTHENTICATION_TOKEN": ("404", 404, "Resource not found"),
     "THROTTLED": ("429", 429, "Too many requests"),
+    "AUTHORIZER_FAILURE": ("503", 503, "Service busy, retry later"),
     "DEFAULT_4XX": (None, 400, None),
     "DEFAULT_5XX": (None, 500, None),
 }
