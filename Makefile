@@ -39,7 +39,7 @@ deploy: install
 	$(CDK) deploy --require-approval never $(CDK_ARGS)
 
 bench: $(STAMP)
-	$(BIN)/python -m local_api.bench
+	$(BIN)/python -m benchmarks.calls
 
 # checkov pins older boto3 and packaging than the project's, so it lives in a venv of its own.
 $(CHECKOV):
