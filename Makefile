@@ -9,7 +9,7 @@ export PYTHONPATH := $(CURDIR)/functions:$(CURDIR)
 
 CHECKOV := .venv-checkov/bin/checkov
 
-.PHONY: install run test lint synth deploy bench scan clean
+.PHONY: install run test lint synth deploy bench bench-load scan clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ deploy: install
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.calls
+
+# Knobs from the command line reach it as environment variables, and so does anything meant for the server:
+# make bench-load EARNS=100000 CALLERS=64 CAP=500 TIMEOUT=300
+bench-load: $(STAMP)
+	$(BIN)/python -m benchmarks.load
 
 # checkov pins older boto3 and packaging than the project's, so it lives in a venv of its own.
 $(CHECKOV):
