@@ -5,6 +5,7 @@ import base64
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,7 @@ CREDENTIAL = {"username": "bench", "password": "bench-load-secret", "orgId": 1, 
 CHECKPOINTS = (1_000, 10_000, 100_000)  # stored earns at which large mode samples memory and latency
 LARGE = 10_000  # from this many earns on, report the checkpoints
 WINDOW = 500  # the answers before a checkpoint whose latency it reports
+PROGRESS_EVERY = 30.0  # seconds between progress lines on stderr during the load
 DAY = 86_400
 
 
@@ -83,7 +85,8 @@ class Report:
     unavailable_503: int
     other_5xx: int
     transport_errors: int
-    earned_count: int
+    earned_count: int | None  # None: the badge could not be read back
+    earned_count_reads: int
     counts_match: bool
     early_1021: int | None = None  # with a cap: 1021s answered while the successes so far were below it
     wall_seconds: float | None = None
@@ -151,11 +154,26 @@ def create_badge(api: Api, cap: int | None) -> str:
     return badge_id
 
 
-def earned_count(api: Api, badge_id: str) -> int:
-    status, badge = api.call("GET", f"/badgeMeta/{badge_id}")
-    if status != 200 or not badge:
-        raise RuntimeError(f"reading the badge: {status} {badge}")
-    return int(badge["data"]["earnedCount"])
+def settled_earned_count(api: Api, badge_id: str, seconds: float, quiet: float = 1.0) -> tuple[int | None, int]:
+    """The badge's earnedCount once two reads `quiet` seconds apart agree, and how many reads that took.
+
+    Reads, unlike earns, are tried again: a store still working through writes whose callers gave up can fail
+    or delay them, and can still move the count, so one read straight after the load could be wrong or missing.
+    None if no two reads agreed within `seconds`."""
+    deadline, last, reads = time.monotonic() + seconds, None, 0
+    while time.monotonic() < deadline:
+        reads += 1
+        try:
+            status, badge = api.call("GET", f"/badgeMeta/{badge_id}")
+        except TransportError:
+            status, badge = 0, None
+        if status == 200 and badge:
+            count = int(badge["data"]["earnedCount"])
+            if count == last:
+                return count, reads
+            last = count
+        time.sleep(quiet)
+    return None, reads
 
 
 def memory_mib(pid: int | None) -> tuple[float | None, float | None]:
@@ -224,8 +242,15 @@ def drive(base_url: str, username: str, password: str, badge_id: str, knobs: Kno
     started = time.perf_counter()
     for thread in threads:
         thread.start()
+    reported = started
     for thread in threads:
-        thread.join()
+        while thread.is_alive():
+            thread.join(1.0)
+            if time.perf_counter() - reported >= PROGRESS_EVERY:
+                reported = time.perf_counter()
+                with lock:
+                    done, ok = len(answers), successes
+                print(f"  {reported - started:6.0f} s: {done} answered, {ok} earned", file=sys.stderr, flush=True)
     return answers, time.perf_counter() - started, rss_at
 
 
@@ -261,7 +286,7 @@ def run_load(base_url: str, username: str, password: str, knobs: Knobs, server_p
     try:
         badge_id = create_badge(api, knobs.cap)
         answers, seconds, rss_at = drive(base_url, username, password, badge_id, knobs, server_pid)
-        stored = earned_count(api, badge_id)
+        stored, reads = settled_earned_count(api, badge_id, knobs.timeout)
     finally:
         api.close()
     statuses = [a.status for a in answers]
@@ -276,7 +301,8 @@ def run_load(base_url: str, username: str, password: str, knobs: Knobs, server_p
         spurious_809=sum(a.code == 809 for a in answers if 400 <= a.status < 500),
         refused_1021=sum(a.code == 1021 for a in answers if 400 <= a.status < 500),
         unavailable_503=statuses.count(503), other_5xx=sum(500 <= s < 600 and s != 503 for s in statuses),
-        transport_errors=statuses.count(0), earned_count=stored, counts_match=stored == ok_200,
+        transport_errors=statuses.count(0), earned_count=stored, earned_count_reads=reads,
+        counts_match=stored == ok_200,
         checkpoints=checkpoints(answers, rss_at) if knobs.earns >= LARGE else [])
     if knobs.cap is not None:
         report.early_1021 = early_refusals(answers, knobs.cap)
@@ -340,8 +366,9 @@ def render(report: Report) -> str:
         ("503", f"{report.unavailable_503}"),
         ("other 5xx", f"{report.other_5xx}"),
         ("transport errors", f"{report.transport_errors}"),
-        ("200s / earnedCount", f"{report.ok_200} / {report.earned_count}  "
-                               f"({'match' if report.counts_match else 'MISMATCH: answers not trustworthy'})"),
+        ("200s / earnedCount", f"{report.ok_200} / {report.earned_count if report.earned_count is not None else '?'}"
+                               f"  ({'match' if report.counts_match else 'MISMATCH: answers not trustworthy'}; "
+                               f"read back in {report.earned_count_reads} reads)"),
     ]
     if report.cap is not None:
         rows.append(("cap", f"{report.ok_200} succeeded of a cap of {report.cap}; "
@@ -362,6 +389,7 @@ def render(report: Report) -> str:
 def main() -> None:
     env = dict(os.environ)  # passed through whole to the server: the store's settings reach it this way
     knobs = Knobs.from_env(env)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a terminated run still stops its server
     started = time.perf_counter()
     server = Server(env)
     try:
