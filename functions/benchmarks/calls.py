@@ -1,5 +1,7 @@
 """`make bench`: DynamoDB calls per request, in-process latency against moto, and cold-start import time.
 
+moto runs on the local DynamoDB's engine (local_dynamodb.engine: a transaction costs the items it touches, not
+the table), without its contention rules: `make bench-load` measures those over HTTP.
 Numbers from moto are for comparing changes to this code, not a forecast of DynamoDB's own latency: the
 column that matters for cost is calls per request; "in DynamoDB" is the median time inside the raw DynamoDB
 calls (moto's), and the overhead is the rest of the request: our code.
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -95,11 +98,15 @@ def cold_start_ms(module: str, repeats: int = 5) -> float:
 
 
 def main() -> None:
+    began = time.perf_counter()
     import boto3
     from moto import mock_aws
 
     from badges.config import table_env_var
     from badges.store.tables import TABLES
+    from local_dynamodb import engine
+
+    engine.install()  # the local DynamoDB's engine: a transaction costs the items it touches, as make run's does
 
     os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
                        "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_METRICS_DISABLED": "true",
@@ -195,7 +202,9 @@ def main() -> None:
     print("cold start (import of the handler module, fresh interpreter, median of 5):")
     for module in ("handlers.earn", "handlers.create_badge", "handlers.authorizer"):
         print(f"  {module:<28}{cold_start_ms(module):>8} ms")
-    print(f"\n{ROUNDS} rounds per operation, in-process against moto (python {sys.version.split()[0]})")
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    print(f"\n{ROUNDS} rounds per operation, in-process against moto (python {sys.version.split()[0]}): "
+          f"{time.perf_counter() - began:.0f} s, peak memory {peak_mib} MiB")
 
 
 if __name__ == "__main__":
