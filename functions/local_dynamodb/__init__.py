@@ -2,6 +2,7 @@
 the service relies on, each in a module of its own that cites the developer guide section it models:
 
 - engine: a transaction costs the items it touches, not the table;
+- storage: a table holds its items and nothing else, each compacted, so a process keeps 100,000s of them;
 - idempotency: a TransactWriteItems repeated with its ClientRequestToken within 10 minutes is applied once;
 - contention: a write holds its items while in flight; an overlapping transaction or write is refused;
 - throughput: one item takes about 1,000 write units a second, then its writes are throttled;

@@ -12,13 +12,14 @@ from badges.config import table_env_var
 from badges.routes import BASE_PATH
 from badges.store.tables import TABLES
 from local_api.gateway import LambdaContext, proxy_event
-from local_dynamodb import engine
+from local_dynamodb import engine, storage
 
 
 @pytest.fixture
 def dynamodb(monkeypatch):
     """A moto DynamoDB with every table the stack defines, named through the same variables Lambda reads."""
     engine.install()
+    storage.install()
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         for table in TABLES:
