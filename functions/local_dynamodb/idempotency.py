@@ -18,15 +18,16 @@ from typing import Any
 WINDOW_SECONDS = 600.0
 
 
-def fingerprint(request: dict[str, Any]) -> str:
-    """What must be equal for a repeat to be the same request: every parameter but the token."""
+def fingerprint(request: dict[str, Any]) -> bytes:
+    """What must be equal for a repeat to be the same request: every parameter but the token (as a digest, kept for
+    every transaction of the last 10 minutes, so in bytes rather than hex)."""
     payload = {k: v for k, v in request.items() if k != "ClientRequestToken"}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).digest()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Used:
-    fingerprint: str
+    fingerprint: bytes
     completes_at: float  # when the first request answers: until then a repeat is "in progress"
 
 
