@@ -1,5 +1,6 @@
 """Integration tests: the real adapter and handlers against moto's in-process DynamoDB, on the local model's engine
-(transactions that cost the items they touch); contention and retries are the e2e tests', on the embedded store."""
+and storage (transactions that cost the items they touch, items kept compacted); contention and retries are the e2e
+tests', on the embedded store."""
 from __future__ import annotations
 
 import json
