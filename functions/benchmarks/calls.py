@@ -1,7 +1,7 @@
 """`make bench`: DynamoDB calls per request, in-process latency against moto, and cold-start import time.
 
-moto runs on the local DynamoDB's engine (local_dynamodb.engine: a transaction costs the items it touches, not
-the table), without its contention rules: `make bench-load` measures those over HTTP.
+moto runs on the local DynamoDB's engine and storage (a transaction costs the items it touches, not the table),
+without its contention rules: `make bench-load` measures those over HTTP.
 Numbers from moto are for comparing changes to this code, not a forecast of DynamoDB's own latency: the
 column that matters for cost is calls per request; "in DynamoDB" is the median time inside the raw DynamoDB
 calls (moto's), and the overhead is the rest of the request: our code.
@@ -104,9 +104,9 @@ def main() -> None:
 
     from badges.config import table_env_var
     from badges.store.tables import TABLES
-    from local_dynamodb import engine
+    from local_dynamodb import install_engine
 
-    engine.install()  # the local DynamoDB's engine: a transaction costs the items it touches, as make run's does
+    install_engine()  # the local DynamoDB's engine and storage, as make run's
 
     os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
                        "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_METRICS_DISABLED": "true",

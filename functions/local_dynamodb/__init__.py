@@ -2,6 +2,7 @@
 the service relies on, each in a module of its own that cites the developer guide section it models:
 
 - engine: a transaction costs the items it touches, not the table;
+- storage: a table holds its items and nothing else, compacted, so a process keeps hundreds of thousands;
 - storage: a table holds its items and nothing else, each compacted, so a process keeps 100,000s of them;
 - idempotency: a TransactWriteItems repeated with its ClientRequestToken within 10 minutes is applied once;
 - contention: a write holds its items while in flight; an overlapping transaction or write is refused;
@@ -11,3 +12,12 @@ the service relies on, each in a module of its own that cites the developer guid
 
 model.LocalDynamoDB puts them in front of moto's server; server.EmbeddedAWS serves it on loopback.
 """
+
+
+def install_engine() -> None:
+    """moto's DynamoDB in this process, in-process mocks included, as the model's engine: transactions that cost
+    the items they touch (engine) and a store that keeps only its items, compacted (storage)."""
+    from local_dynamodb import engine, storage
+
+    engine.install()
+    storage.install()

@@ -14,7 +14,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.table import Table
 
-from local_dynamodb import engine, storage, wire
+from local_dynamodb import install_engine, wire
 from local_dynamodb.contention import PLAIN, TRANSACTION, Holds
 from local_dynamodb.idempotency import WINDOW_SECONDS, ClientTokens, fingerprint
 from local_dynamodb.items import ItemId, item_id, key_of, stored_size, write_units
@@ -53,8 +53,7 @@ class LocalDynamoDB:
 
     def __init__(self, engine_app: Callable, settings: ModelSettings | None = None,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
-        engine.install()
-        storage.install()
+        install_engine()
         self.settings = settings or ModelSettings()
         self._engine_app = engine_app
         self._clock, self._sleep = clock, sleep

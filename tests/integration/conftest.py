@@ -13,14 +13,13 @@ from badges.config import table_env_var
 from badges.routes import BASE_PATH
 from badges.store.tables import TABLES
 from local_api.gateway import LambdaContext, proxy_event
-from local_dynamodb import engine, storage
+from local_dynamodb import install_engine
 
 
 @pytest.fixture
 def dynamodb(monkeypatch):
     """A moto DynamoDB with every table the stack defines, named through the same variables Lambda reads."""
-    engine.install()
-    storage.install()
+    install_engine()
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         for table in TABLES:
