@@ -3,6 +3,7 @@ the service relies on, each in a module of its own that cites the developer guid
 
 - engine: a transaction costs the items it touches, not the table;
 - storage: a table holds its items and nothing else, compacted, so a process keeps hundreds of thousands;
+- partitions: a Query reads its partition, not the table;
 - storage: a table holds its items and nothing else, each compacted, so a process keeps 100,000s of them;
 - idempotency: a TransactWriteItems repeated with its ClientRequestToken within 10 minutes is applied once;
 - contention: a write holds its items while in flight; an overlapping transaction or write is refused;
@@ -16,8 +17,10 @@ model.LocalDynamoDB puts them in front of moto's server; server.EmbeddedAWS serv
 
 def install_engine() -> None:
     """moto's DynamoDB in this process, in-process mocks included, as the model's engine: transactions that cost
-    the items they touch (engine) and a store that keeps only its items, compacted (storage)."""
-    from local_dynamodb import engine, storage
+    the items they touch (engine), a store that keeps only its items, compacted (storage), and queries that read
+    one partition (partitions)."""
+    from local_dynamodb import engine, partitions, storage
 
     engine.install()
     storage.install()
+    partitions.install()
