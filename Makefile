@@ -42,7 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.calls
 
 # Knobs from the command line reach it as environment variables, and so does anything meant for the server:
-# make bench-load EARNS=100000 CALLERS=64 CAP=500 TIMEOUT=300
+# make bench-load EARNS=100000 CALLERS=64 CAP=500 TIMEOUT=300 SERVER_LOG=/tmp/server.log BADGES_LOCAL_CONTENTION=off
 bench-load: $(STAMP)
 	$(BIN)/python -m benchmarks.load
 

@@ -5,6 +5,7 @@ import base64
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BASE = "/api_gateway/v1/badges"
 OWNER = {"ownerType": "Loyalty", "referenceId": "bench"}
 CREDENTIAL = {"username": "bench", "password": "bench-load-secret", "orgId": 1, "userId": 1}
-CHECKPOINTS = (1_000, 10_000, 100_000)  # stored earns at which large mode samples memory and latency
+CHECKPOINTS = (1_000, 10_000, 100_000)  # earns answered at which large mode samples memory and latency
 LARGE = 10_000  # from this many earns on, report the checkpoints
 WINDOW = 500  # the answers before a checkpoint whose latency it reports
 PROGRESS_EVERY = 30.0  # seconds between progress lines on stderr during the load
@@ -60,7 +61,8 @@ class Answer:
 
 @dataclass
 class Checkpoint:
-    stored: int  # successes so far
+    answered: int  # earns answered so far
+    stored: int  # of them, successes
     rss_mib: float | None
     window: int  # answers in the latency window
     p50_ms: float
@@ -231,10 +233,9 @@ def drive(base_url: str, username: str, password: str, badge_id: str, knobs: Kno
                     code = reply["errors"][0].get("code")
                 with lock:
                     answers.append(Answer(i, started, finished, status, code))
-                    if status == 200:
-                        successes += 1
-                        if sample and successes in CHECKPOINTS:
-                            rss_at[successes] = memory_mib(server_pid)[0]
+                    successes += status == 200
+                    if sample and len(answers) in CHECKPOINTS:
+                        rss_at[len(answers)] = memory_mib(server_pid)[0]
         finally:
             api.close()
 
@@ -255,16 +256,15 @@ def drive(base_url: str, username: str, password: str, badge_id: str, knobs: Kno
 
 
 def checkpoints(answers: list[Answer], rss_at: dict[int, float | None]) -> list[Checkpoint]:
-    """At each checkpoint reached: the RSS sampled then and the latency of the WINDOW answers up to it."""
+    """At each checkpoint of answered earns: the earns stored by then, the RSS sampled then and the latency of
+    the WINDOW answers up to it (an earn answered 503 stores nothing, so stored can be a little short)."""
     by_completion = sorted(answers, key=lambda a: a.finished)
     found, successes = [], 0
     for position, answer in enumerate(by_completion):
-        if answer.status != 200:
-            continue
-        successes += 1
-        if successes in CHECKPOINTS:
-            window = [a.ms for a in by_completion[max(0, position + 1 - WINDOW):position + 1]]
-            found.append(Checkpoint(successes, rss_at.get(successes), len(window),
+        successes += answer.status == 200
+        if position + 1 in CHECKPOINTS:
+            window = [a.ms for a in by_completion[max(0, position + 1 - WINDOW):position + 1] if a.status]
+            found.append(Checkpoint(position + 1, successes, rss_at.get(position + 1), len(window),
                                     percentile(window, 0.5), percentile(window, 0.99)))
     return found
 
@@ -343,7 +343,7 @@ class Server:
     def pid(self) -> int:
         return self.process.pid
 
-    def stop(self) -> None:
+    def stop(self, keep_log: str | None = None) -> None:
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -351,6 +351,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if keep_log:
+            shutil.copyfile(self.log, keep_log)
         self._dir.cleanup()
 
 
@@ -379,10 +381,10 @@ def render(report: Report) -> str:
         rows.append(("server RSS peak / end", f"{report.rss_peak_mib} / {report.rss_end_mib} MiB"))
     lines = [f"{name:<22}{value}" for name, value in rows]
     if report.checkpoints:
-        lines += ["", f"{'stored earns':>12}{'server RSS MiB':>16}{'p50 ms':>10}{'p99 ms':>10}"
+        lines += ["", f"{'answered':>10}{'stored earns':>14}{'server RSS MiB':>16}{'p50 ms':>10}{'p99 ms':>10}"
                       f"  (latency of the last {WINDOW} answers)"]
-        lines += [f"{c.stored:>12}{c.rss_mib if c.rss_mib is not None else '-':>16}{c.p50_ms:>10}{c.p99_ms:>10}"
-                  for c in report.checkpoints]
+        lines += [f"{c.answered:>10}{c.stored:>14}{c.rss_mib if c.rss_mib is not None else '-':>16}"
+                  f"{c.p50_ms:>10}{c.p99_ms:>10}" for c in report.checkpoints]
     return "\n".join(lines)
 
 
@@ -398,7 +400,7 @@ def main() -> None:
         report = run_load(server.url, CREDENTIAL["username"], CREDENTIAL["password"], knobs, server.pid)
         report.rss_end_mib, report.rss_peak_mib = memory_mib(server.pid)
     finally:
-        server.stop()
+        server.stop(keep_log=env.get("SERVER_LOG"))
     report.wall_seconds = round(time.perf_counter() - started, 1)
     print(render(report))
     print(json.dumps({"benchmark": "load", **asdict(report)}))
