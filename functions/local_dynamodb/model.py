@@ -18,6 +18,7 @@ from local_dynamodb import install_engine, wire
 from local_dynamodb.contention import PLAIN, TRANSACTION, Holds
 from local_dynamodb.idempotency import WINDOW_SECONDS, ClientTokens, fingerprint
 from local_dynamodb.items import ItemId, item_id, key_of, stored_size, write_units
+from local_dynamodb.storage import LongLived
 from local_dynamodb.throughput import DEFAULT_RATE, ItemThroughput
 
 _TARGET_PREFIX = "DynamoDB_20120810."
@@ -61,6 +62,7 @@ class LocalDynamoDB:
         self.tokens = ClientTokens(self.settings.token_window_seconds)
         self.holds = Holds()
         self.throughput = ItemThroughput(self.settings.item_write_units_per_second)
+        self.long_lived = LongLived()
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
@@ -152,6 +154,7 @@ class LocalDynamoDB:
 
     def _written(self, targets: list[_Target], transactional: bool, now: float) -> float:
         """Charge each item what the write cost and hold it; returns when the write answers."""
+        self.long_lived.written()
         if not self.settings.contention:
             return now
         for target in targets:
