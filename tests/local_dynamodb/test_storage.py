@@ -7,7 +7,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 
-from local_dynamodb.storage import ValuePool
+from local_dynamodb.storage import LongLived, ValuePool
 from tests.local_dynamodb.conftest import TABLE, add, count, key, put
 
 
@@ -100,3 +100,20 @@ def test_a_full_pool_starts_over_and_still_answers_equal_values():
     assert again == first and len(pool) == 2
     assert pool.shared(DynamoType({"BOOL": True})).value is True
     assert pool.shared(DynamoType({"N": "1"})).value == "1"
+
+
+def test_every_few_thousand_writes_what_is_stored_leaves_the_collectors_scans():
+    gc.unfreeze()
+    long_lived = LongLived(every=3)
+    try:
+        long_lived.written()
+        long_lived.written()
+        assert gc.get_freeze_count() == 0
+        stored = [{"n": i} for i in range(1000)]  # containers the collector tracks, as stored items are
+        long_lived.written()
+        frozen = gc.get_freeze_count()
+        assert frozen >= len(stored)
+        long_lived.written()
+        assert gc.get_freeze_count() == frozen  # the count starts again
+    finally:
+        gc.unfreeze()
