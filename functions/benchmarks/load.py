@@ -53,6 +53,7 @@ class Answer:
     finished: float
     status: int
     code: int | None = None
+    replayed: str | None = None  # an 809's replayed first answer: its requestId and customerId
 
     @property
     def ms(self) -> float:
@@ -95,6 +96,7 @@ class Report:
     rss_peak_mib: float | None = None
     rss_end_mib: float | None = None
     checkpoints: list[Checkpoint] = field(default_factory=list)
+    spurious_809_replays: list[str] = field(default_factory=list)  # the first few: sent, and what was replayed
 
 
 class Api:
@@ -228,11 +230,13 @@ def drive(base_url: str, username: str, password: str, badge_id: str, knobs: Kno
                 except TransportError:
                     status, reply = 0, None
                 finished = time.perf_counter()
-                code = None
+                code = replayed = None
                 if status >= 400 and reply and reply.get("errors"):
                     code = reply["errors"][0].get("code")
+                if code == 809 and isinstance(reply.get("data"), dict):
+                    replayed = f"{reply['data'].get('requestId')} (customer {reply['data'].get('customerId')})"
                 with lock:
-                    answers.append(Answer(i, started, finished, status, code))
+                    answers.append(Answer(i, started, finished, status, code, replayed))
                     successes += status == 200
                     if sample and len(answers) in CHECKPOINTS:
                         rss_at[len(answers)] = memory_mib(server_pid)[0]
@@ -299,6 +303,8 @@ def run_load(base_url: str, username: str, password: str, knobs: Knobs, server_p
         ok_2xx=sum(200 <= s < 300 for s in statuses), ok_200=ok_200,
         client_4xx=sum(400 <= s < 500 for s in statuses),
         spurious_809=sum(a.code == 809 for a in answers if 400 <= a.status < 500),
+        spurious_809_replays=[f"sent load-…-{a.index} (customer {a.index + 1}), replayed {a.replayed}"
+                              for a in answers if a.code == 809][:5],
         refused_1021=sum(a.code == 1021 for a in answers if 400 <= a.status < 500),
         unavailable_503=statuses.count(503), other_5xx=sum(500 <= s < 600 and s != 503 for s in statuses),
         transport_errors=statuses.count(0), earned_count=stored, earned_count_reads=reads,
@@ -379,6 +385,7 @@ def render(report: Report) -> str:
         rows.append(("wall time", f"{report.wall_seconds} s (server start, setup, load, read-back)"))
     if report.rss_peak_mib is not None:
         rows.append(("server RSS peak / end", f"{report.rss_peak_mib} / {report.rss_end_mib} MiB"))
+    rows += [("  809", replay) for replay in report.spurious_809_replays]
     lines = [f"{name:<22}{value}" for name, value in rows]
     if report.checkpoints:
         lines += ["", f"{'answered':>10}{'stored earns':>14}{'server RSS MiB':>16}{'p50 ms':>10}{'p99 ms':>10}"
