@@ -88,6 +88,11 @@ class BadgesResolver(APIGatewayRestResolver):
                 return error_response(400, [ErrorDetail.of(Err.MALFORMED_JSON, message="The body is not UTF-8 text")])
             # The spec's examples carry /* */ comments; a caller copying them gets what it meant.
             event = {**event, "body": strip_comments(text), "isBase64Encoded": False}
+        # Powertools keeps the current event on its BaseRouter class, shared by every resolver of the process: one
+        # invocation at a time in Lambda, but the local server runs instances side by side in threads, where one
+        # would read another's event (and answer with its earn). Kept on this resolver, it shadows the shared one.
+        self.current_event = self._to_proxy_event(event)
+        self.lambda_context = context
         return super().resolve(event, context)
 
 
