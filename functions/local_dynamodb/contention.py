@@ -36,6 +36,3 @@ class Holds:
         if len(self._held) > self._prune_at:  # forget finished holds, in time linear in those kept
             self._held = {item: hold for item, hold in self._held.items() if hold[0] > now}
             self._prune_at = max(1024, 2 * len(self._held))
-
-    def __len__(self) -> int:
-        return len(self._held)

@@ -25,7 +25,6 @@ from moto.dynamodb.models.table import Table
 
 MAX_ACTIONS = 100  # "groups up to 100 write actions": TransactWriteItems API
 _ACTIONS = {"ConditionCheck", "Put", "Delete", "Update"}
-_moto_transact_write_items = DynamoDBBackend.transact_write_items
 
 
 class _Target:
@@ -118,7 +117,3 @@ def transact_write_items(backend: DynamoDBBackend, transact_items: list[dict[str
 def install() -> None:
     """Make every moto DynamoDB backend in this process (embedded server or in-process mock) use this engine."""
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-
-
-def uninstall() -> None:
-    DynamoDBBackend.transact_write_items = _moto_transact_write_items  # type: ignore[method-assign]

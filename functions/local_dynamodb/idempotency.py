@@ -52,6 +52,3 @@ class ClientTokens:
             if now - used.completes_at < self._window:
                 return
             del self._used[token]
-
-    def __len__(self) -> int:
-        return len(self._used)

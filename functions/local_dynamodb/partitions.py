@@ -30,7 +30,3 @@ def _query(self: Table, hash_key: DynamoType | None, *args: Any, **kwargs: Any) 
 
 def install() -> None:
     Table.query = _query  # type: ignore[method-assign]
-
-
-def uninstall() -> None:
-    Table.query = _moto_query  # type: ignore[method-assign]

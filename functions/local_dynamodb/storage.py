@@ -118,9 +118,3 @@ def install() -> None:
     DynamoDBBackend.put_item = _put_item  # type: ignore[method-assign]
     DynamoDBBackend.update_item = _update_item  # type: ignore[method-assign]
 
-
-def uninstall() -> None:
-    if "__new__" in Item.__dict__:
-        del Item.__new__
-    DynamoDBBackend.put_item = _moto_put_item  # type: ignore[method-assign]
-    DynamoDBBackend.update_item = _moto_update_item  # type: ignore[method-assign]

@@ -32,6 +32,3 @@ class ItemThroughput:
         if len(self._buckets) > self._prune_at:  # a full bucket is the same as none: forget it
             self._buckets = {i: bucket for i, bucket in self._buckets.items() if self.left(i, now) < self.rate}
             self._prune_at = max(1024, 2 * len(self._buckets))
-
-    def __len__(self) -> int:
-        return len(self._buckets)
