@@ -108,9 +108,7 @@ class LocalDynamoDB:
             return ("200 OK", list(_JSON), [b'{"ConsumedCapacity":[],"ItemCollectionMetrics":{}}']), now
         if self.settings.contention:
             self._refuse_held(targets, now, (TRANSACTION,))
-            for target in targets:
-                target.before = stored_size(target.table, target.key)
-            throttled = [self.throughput.throttled(t.id, write_units(t.before, True), now) for t in targets]
+            throttled = self._throttled(targets, True, now)
             if any(throttled):
                 raise wire.cancelled([wire.THROTTLED_REASON if hit else None for hit in throttled])
         answer = self._call_engine(environ)
@@ -130,8 +128,7 @@ class LocalDynamoDB:
         if self.settings.contention:
             if self.holds.held(target.id, now, (TRANSACTION,)):
                 raise wire.transaction_conflict()
-            target.before = stored_size(table, key)
-            if self.throughput.throttled(target.id, write_units(target.before, False), now):
+            if any(self._throttled([target], False, now)):
                 raise wire.throttled()
         answer = self._call_engine(environ)
         if not answer[0].startswith("200"):
@@ -151,6 +148,12 @@ class LocalDynamoDB:
         held = [self.holds.held(t.id, now, by) for t in targets]
         if any(held):
             raise wire.cancelled([wire.CONFLICT_REASON if hit else None for hit in held])
+
+    def _throttled(self, targets: list[_Target], transactional: bool, now: float) -> list[bool]:
+        """Notes each item's size before the write, and whether its item is out of write units for it."""
+        for target in targets:
+            target.before = stored_size(target.table, target.key)
+        return [self.throughput.throttled(t.id, write_units(t.before, transactional), now) for t in targets]
 
     def _written(self, targets: list[_Target], transactional: bool, now: float) -> float:
         """Charge each item what the write cost and hold it; returns when the write answers."""
