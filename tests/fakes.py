@@ -110,3 +110,7 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.now += seconds
+
+    def advance(self, seconds: float) -> None:
+        """Time passes without anyone sleeping (the local DynamoDB's holds and token windows run out)."""
+        self.now += seconds

@@ -9,21 +9,9 @@ from botocore.config import Config
 
 from local_dynamodb.model import ModelSettings
 from local_dynamodb.server import EmbeddedAWS
+from tests.fakes import FakeClock
 
 TABLE = "model"
-
-
-class FakeClock:
-    """The model's clock, moved by the test: a write stays in flight until the test moves time past its hold."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture
@@ -41,7 +29,8 @@ def start_store(clock, started):
     """Start a store with the given settings; returns a boto3 client without SDK retries, to see every answer."""
 
     def start(**settings) -> object:
-        store = EmbeddedAWS(ModelSettings(**settings), clock=clock, sleep=lambda _: None).start()
+        # A write stays in flight until the test moves the clock past its hold: the store never sleeps here.
+        store = EmbeddedAWS(ModelSettings(**settings), clock=clock.monotonic, sleep=lambda _: None).start()
         started.append(store)
         urlopen(Request(f"{store.endpoint}/moto-api/reset", method="POST")).read()  # moto's state is per process
         client = boto3.client("dynamodb", endpoint_url=store.endpoint, region_name="us-east-1",
