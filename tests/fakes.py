@@ -60,15 +60,15 @@ class InMemoryBadgeStore:
         self.names[(badge.orgId, badge.definition.name)] = badge.id
         self.badges[(badge.orgId, badge.id)] = badge
 
-    def get_badge(self, org_id: int, badge_id: str) -> Badge | None:
+    def get_badge(self, org_id: int, badge_id: str, counted: bool = True) -> Badge | None:
         return self.badges.get((org_id, badge_id))
 
     def name_taken(self, org_id: int, name: str, by_other_than: str | None = None) -> bool:
         return self.names.get((org_id, name), by_other_than) != by_other_than
 
-    def replace_badge(self, old: Badge, new: Badge) -> None:
+    def replace_badge(self, old: Badge, new: Badge, uncounted: bool = False) -> None:
         stored = self.badges.get((old.orgId, old.id))
-        if stored is None or stored.version != old.version:
+        if stored is None or stored.version != old.version or (uncounted and stored.earnedCount):
             raise StaleWrite(old.id)
         if new.definition.name != old.definition.name:
             if (new.orgId, new.definition.name) in self.names:

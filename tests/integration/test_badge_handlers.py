@@ -40,7 +40,8 @@ def test_a_badge_is_stored_with_its_name_reserved(dynamodb):
     badge = create(body())
     keys = sorted(i["sk"]["S"] for i in stored(dynamodb))
     assert keys == [f"BADGE#{badge['id']}", "NAME#BADGE#Pet lover"]
-    assert item_of(dynamodb, badge["id"])["earnedCount"] == {"N": "0"}
+    assert "earnedCount" not in item_of(dynamodb, badge["id"])  # counts live on the tallies, made by earns
+    assert (badge["earnedCount"], badge["issuedCount"]) == (0, 0)
     assert badge["status"] == "UPCOMING" and badge["ownership"]["claims"] == []
 
 
@@ -92,8 +93,9 @@ def test_activate_and_deactivate_switch_only_the_flag(dynamodb):
 
 def test_an_update_renames_and_frees_the_old_name_and_leaves_counters_alone(dynamodb):
     badge = create(body("Old"))
-    dynamodb.update_item(TableName="test-badges", Key={"pk": {"S": "ORG#100458"}, "sk": {"S": f"BADGE#{badge['id']}"}},
-                         UpdateExpression="SET earnedCount = :n", ExpressionAttributeValues={":n": {"N": "7"}})
+    tally = {"pk": {"S": f"ORG#100458#BADGE#{badge['id']}#T#05"}, "sk": {"S": "T"}}  # as if 7 earns landed there
+    dynamodb.update_item(TableName="test-badges", Key=tally, UpdateExpression="SET earned = :n",
+                         ExpressionAttributeValues={":n": {"N": "7"}})
     status, answer, _ = call(update_badge, "PUT", "/badgeMeta", {**body("New"), "id": badge["id"]})
     assert status == 200, answer
     assert (answer["data"]["name"], answer["data"]["earnedCount"]) == ("New", 7)

@@ -179,18 +179,58 @@ def _check_benefit(benefit, ref: str, problems: Problems) -> None:
             problems.require(getattr(benefit, name), f"{ref}.{name}")
 
 
+def counting_changes(previous: BadgeDefinition, start: Decimal | None, customer: list[Constraint],
+                     badge: list[Constraint]) -> list[ErrorDetail]:
+    """What in a new definition would change how the earns counted so far count: the constraints' kinds and
+    windows (rolling lengths, fixed windows' geometry, which are the counters' keys), the start (fixed windows
+    begin at it), or a badge-wide limit lowered (its shards' quotas only grow, store.tallies). Limits may
+    otherwise change. Allowed only while the badge has no earns."""
+    problems = Problems()
+    if start is not None and start != previous.startOn and _has_fixed_window(previous):
+        problems.add(Err.START_FROZEN, "startOn", "Start Date cannot change once the badge has earns: its fixed "
+                                                  "windows begin at it")
+    for name, old, new in (("customerConstraints", previous.customerConstraints, customer),
+                           ("badgeConstraints", previous.badgeConstraints, badge)):
+        if sorted(map(_shape, old)) != sorted(map(_shape, new)):
+            problems.add(Err.WINDOW_CHANGE, name, "Once the badge has earns its constraints keep their types and "
+                                                  "windows; only their limits may change")
+        elif name == "badgeConstraints":
+            old_limits = sorted((_shape(c), c.maxEarnLimit) for c in old)
+            new_limits = sorted(((_shape(c), c.maxEarnLimit, i) for i, c in enumerate(new)))
+            for (_, before), (_, after, index) in zip(old_limits, new_limits, strict=True):
+                if after < before:
+                    problems.add(Err.INVALID_VALUE, f"badgeConstraints[{index}].maxEarnLimit",
+                                 f"Invalid value: once the badge has earns a badge-wide limit can only be raised "
+                                 f"(it is {before})")
+    return list(problems)
+
+
+def _shape(constraint: Constraint) -> tuple:
+    """A constraint without its limits: what its counters are keyed by."""
+    fields = constraint.model_dump(exclude_none=True, exclude={"maxEarnLimit", *(p[0] for p in _ROLLING_PAIRS)})
+    return tuple(sorted((key, str(value)) for key, value in fields.items()))
+
+
+def _has_fixed_window(definition: BadgeDefinition) -> bool:
+    return any(c.constraintType == ConstraintKind.FIXED_WINDOW
+               for c in (*definition.customerConstraints, *definition.badgeConstraints))
+
+
 def _check_update(previous: Badge, start: Decimal | None, owners: list[str], customer: list[Constraint],
                   badge: list[Constraint], now: Decimal, problems: Problems) -> None:
     for owner in sorted(previous.active_claim_owners() - set(owners)):
         problems.add(Err.OWNER_HAS_CLAIM, "ownership.restrictedToOwners",
                      f"{owner} has an active claim on this badge and cannot be removed")
+    frozen = counting_changes(previous.definition, start, customer, badge) if previous.earnedCount > 0 else []
+    problems.extend(frozen)
     if previous.status(now) != BadgeStatus.LIVE:
-        return  # before LIVE everything may change
-    if start is not None and start != previous.definition.startOn:
+        return  # before LIVE, and without earns, everything may change
+    said = {(p.code, p.reference) for p in frozen}
+    if start is not None and start != previous.definition.startOn and (Err.START_FROZEN.code, "startOn") not in said:
         problems.add(Err.START_FROZEN, "startOn")
     for name, old, new in (("customerConstraints", previous.definition.customerConstraints, customer),
                            ("badgeConstraints", previous.definition.badgeConstraints, badge)):
-        if _windows(old) != _windows(new):
+        if _windows(old) != _windows(new) and (Err.WINDOW_CHANGE.code, name) not in said:
             problems.add(Err.WINDOW_CHANGE, name)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from badges.domain.badge_rules import definition_of
+from badges.domain.badge_rules import counting_changes, definition_of
 from badges.domain.badges import Badge, BadgeRequest, BadgeUpdateRequest
 from badges.domain.errors import BadgeNotFound, Err, ErrorDetail, ServiceUnavailable, ValidationFailed
 from badges.domain.identity import Caller
@@ -78,8 +78,13 @@ def _apply(badge_id: str, caller: Caller, store: BadgeStore, change: Callable[[B
         at = now()
         changed = change(current, at).model_copy(update={
             "lastUpdatedBy": caller.user_id, "lastUpdatedOn": at, "version": current.version + 1})
+        # What changes how earns count may only meet a badge without earns: the rules refused it if the badge
+        # had some when read, and the store's condition refuses it if one lands before the write.
+        uncounted = bool(counting_changes(current.definition, changed.definition.startOn,
+                                          changed.definition.customerConstraints,
+                                          changed.definition.badgeConstraints))
         try:
-            store.replace_badge(current, changed)
+            store.replace_badge(current, changed, uncounted=uncounted)
             return changed
         except StaleWrite:
             continue

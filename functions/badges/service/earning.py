@@ -54,7 +54,7 @@ class BadgeCache:
     def get(self, org_id: int, badge_id: str, store: BadgeStore, fresh: bool = False) -> Badge:
         key = (org_id, badge_id)
         if fresh or key not in self._badges:
-            badge = store.get_badge(org_id, badge_id)
+            badge = store.get_badge(org_id, badge_id, counted=False)
             if badge is None:
                 self._badges.pop(key, None)
                 raise BadgeNotFound("badgeMetaId")

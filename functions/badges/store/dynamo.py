@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -13,11 +14,12 @@ from botocore.exceptions import ClientError
 
 from badges.config import settings
 from badges.domain.badges import Badge, BadgeDefinition, Claim
-from badges.domain.errors import BadgeNameTaken, GroupNameTaken, GroupNotFound
+from badges.domain.errors import BadgeNameTaken, GroupNameTaken, GroupNotFound, ServiceUnavailable
 from badges.domain.groups import Group
 from badges.store.pagination import decode_token, encode_token
 from badges.store.ports import BadgeFilters, ClaimRefused, Page, StaleWrite
 from badges.store.retry import CONNECT_TIMEOUT, READ_TIMEOUT, RetryingClient, cancellation_codes
+from badges.store.tallies import SHARDS, TALLY_SK, tally_pk
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -25,6 +27,7 @@ _deserializer = TypeDeserializer()
 GROUP_PREFIX = "GROUP#"
 BADGE_PREFIX = "BADGE#"
 _MAX_PAGE_QUERIES = 8
+_CLAIM_ATTEMPTS = 4  # a claim that meets another change of the badge reads it again
 MAX_ID_LENGTH = 64  # longer is no id of ours, and could exceed DynamoDB's key size
 
 
@@ -94,6 +97,32 @@ def write_all(client: RetryingClient, items: list[dict]) -> None:
         if "ConditionalCheckFailed" in codes:
             raise Refused(codes) from exc
         raise
+
+
+def get_many(client: RetryingClient, table: str, keys: list[dict], consistent: bool = True) -> list[dict]:
+    """The items at these keys that exist, strongly consistent unless told otherwise: BatchGetItem's 100 keys a
+    call, the calls side by side, and whatever DynamoDB left unprocessed asked for again."""
+    def batch(chunk: list[dict]) -> list[dict]:
+        found: list[dict] = []
+        request: dict | None = {table: {"Keys": chunk, "ConsistentRead": consistent}}
+        while request:
+            response = client.batch_get_item(RequestItems=request)
+            found += response["Responses"].get(table, [])
+            request = response.get("UnprocessedKeys") or None
+        return found
+
+    chunks = [keys[start:start + 100] for start in range(0, len(keys), 100)]
+    if len(chunks) <= 1:
+        return batch(chunks[0]) if chunks else []
+    with ThreadPoolExecutor(max_workers=min(8, len(chunks))) as pool:
+        return [item for found in pool.map(batch, chunks) for item in found]
+
+
+def version_gate(version: int) -> tuple[str, dict, dict]:
+    """The condition that a badge tally holds `version` (absent: it was never told of a change since the badge's
+    creation, so the version is still the one the badge was created with), with its names and values."""
+    return ("(attribute_not_exists(#version) OR #version = :version)", {"#version": "version"},
+            {":version": version})
 
 
 def name_lock_key(org_id: int, kind: str, name: str) -> dict:
@@ -253,14 +282,14 @@ class DynamoBadgeStore:
         }
 
     @staticmethod
-    def _badge_of(item: dict) -> Badge:
+    def _badge_of(item: dict, counts: tuple[int, int] = (0, 0)) -> Badge:
+        """The badge an item holds, with its (earned, issued) counts as summed from its tallies."""
         data = from_item(item)
         doc = json.loads(data["doc"])
         return Badge(
             id=data["id"], orgId=int(data["orgId"]), definition=BadgeDefinition.model_validate(doc["definition"]),
             claims=[Claim.model_validate(c) for _, c in sorted(data.get("claims", {}).items())],
-            issuedCount=int(data.get("issuedCount", 0)),
-            earnedCount=int(data.get("earnedCount", 0)), createdBy=int(data["createdBy"]),
+            earnedCount=counts[0], issuedCount=counts[1], createdBy=int(data["createdBy"]),
             createdOn=Decimal(data["createdOn"]), lastUpdatedBy=int(data["lastUpdatedBy"]),
             lastUpdatedOn=Decimal(data["lastUpdatedOn"]), version=int(data["version"]),
         )
@@ -269,7 +298,7 @@ class DynamoBadgeStore:
         """Insert the badge, reserve its name and check its group, all in one transaction."""
         item = {**badge_key(badge.orgId, badge.id), **to_item({
             "kind": "badge", "id": badge.id, "orgId": badge.orgId, "createdBy": badge.createdBy,
-            "createdOn": badge.createdOn, "issuedCount": 0, "earnedCount": 0, "claims": {},
+            "createdOn": badge.createdOn, "claims": {},
             **self._definition_attributes(badge),
         })}
         items = [take_name(self._table, badge.orgId, "BADGE", badge.definition.name, badge.id),
@@ -284,20 +313,59 @@ class DynamoBadgeStore:
                 raise GroupNotFound(badge.definition.badgeGroupId, reference="badgeGroupId") from refused
             raise StaleWrite(badge.id) from refused
 
-    def get_badge(self, org_id: int, badge_id: str) -> Badge | None:
-        """The badge as last written (a strongly consistent read: an earn right after a claim sees the claim)."""
+    def get_badge(self, org_id: int, badge_id: str, counted: bool = True) -> Badge | None:
+        """The badge as last written (a strongly consistent read: an earn right after a claim sees the claim),
+        with its counts unless `counted` is False (an earn needs the definition only)."""
         if len(badge_id) > MAX_ID_LENGTH:
             return None
         response = self._client.get_item(TableName=self._table, Key=badge_key(org_id, badge_id), ConsistentRead=True)
-        return self._badge_of(response["Item"]) if "Item" in response else None
+        if "Item" not in response:
+            return None
+        counts = self._counts(org_id, [badge_id]) if counted else {}
+        return self._badge_of(response["Item"], counts.get(badge_id, (0, 0)))
+
+    def many(self, org_id: int, badge_ids: list[str]) -> list[Badge]:
+        """The org's badges with these ids that exist, with their counts."""
+        items = get_many(self._client, self._table, [badge_key(org_id, bid) for bid in badge_ids], consistent=False)
+        return self._counted(org_id, items)
+
+    def _counted(self, org_id: int, items: list[dict]) -> list[Badge]:
+        counts = self._counts(org_id, [item["id"]["S"] for item in items])
+        return [self._badge_of(item, counts[item["id"]["S"]]) for item in items]
+
+    def _counts(self, org_id: int, badge_ids: list[str]) -> dict[str, tuple[int, int]]:
+        """Each badge's (earned, issued): the sums over its tally shards, read strongly consistent."""
+        keys = [to_item({"pk": tally_pk(org_key(org_id), bid, shard), "sk": TALLY_SK})
+                for bid in badge_ids for shard in range(SHARDS)]
+        counts = {bid: [0, 0] for bid in badge_ids}
+        for item in get_many(self._client, self._table, keys):
+            badge_id = item["pk"]["S"].split("#BADGE#", 1)[1].rpartition("#T#")[0]
+            counts[badge_id][0] += int(item.get("earned", {}).get("N", 0))
+            counts[badge_id][1] += int(item.get("issued", {}).get("N", 0))
+        return {bid: (earned, issued) for bid, (earned, issued) in counts.items()}
+
+    def _tell_tallies(self, org_id: int, badge_id: str, version: int, uncounted: bool = False) -> list[dict]:
+        """Transaction items that give every tally shard the badge's new version; `uncounted`: only while the
+        badge has no earns (a change to what its counters mean may not meet counted earns)."""
+        names, values = {"#version": "version"}, {":version": version}
+        extra: dict[str, Any] = {}
+        if uncounted:
+            names["#earned"], values[":zero"] = "earned", 0
+            extra["ConditionExpression"] = "attribute_not_exists(#earned) OR #earned = :zero"
+        return [{"Update": {"TableName": self._table,
+                            "Key": to_item({"pk": tally_pk(org_key(org_id), badge_id, shard), "sk": TALLY_SK}),
+                            "UpdateExpression": "SET #version = :version", "ExpressionAttributeNames": names,
+                            "ExpressionAttributeValues": to_item(values), **extra}}
+                for shard in range(SHARDS)]
 
     def name_taken(self, org_id: int, name: str, by_other_than: str | None = None) -> bool:
         response = self._client.get_item(TableName=self._table, Key=name_lock_key(org_id, "BADGE", name))
         return "Item" in response and response["Item"]["holderId"]["S"] != by_other_than
 
-    def replace_badge(self, old: Badge, new: Badge) -> None:
+    def replace_badge(self, old: Badge, new: Badge, uncounted: bool = False) -> None:
         """Update the definition at the version read (StaleWrite otherwise), never the counters; a rename moves
-        the name reservation and a group is checked, in the same transaction."""
+        the name reservation, a group is checked and every tally shard learns the new version, in the same
+        transaction; `uncounted`: only while the badge has no earns (StaleWrite otherwise)."""
         attributes = self._definition_attributes(new)
         present = {k: v for k, v in attributes.items() if v is not None}
         names = {f"#a{i}": key for i, key in enumerate(attributes)}
@@ -318,6 +386,8 @@ class DynamoBadgeStore:
             items += [release_name(self._table, old.orgId, "BADGE", old.definition.name, old.id),
                       take_name(self._table, new.orgId, "BADGE", new.definition.name, new.id)]
         items += self._group_exists(new)
+        group_at = len(items) - 1
+        items += self._tell_tallies(new.orgId, new.id, new.version, uncounted)
         try:
             write_all(self._client, items)
         except Refused as refused:
@@ -325,34 +395,42 @@ class DynamoBadgeStore:
                 raise StaleWrite(new.id) from refused
             if renamed and refused.failed(2):
                 raise BadgeNameTaken(new.definition.name) from refused
-            if new.definition.badgeGroupId and refused.failed(len(items) - 1):
+            if new.definition.badgeGroupId and refused.failed(group_at):
                 raise GroupNotFound(new.definition.badgeGroupId, reference="badgeGroupId") from refused
             raise StaleWrite(new.id) from refused
 
     def set_claim(self, org_id: int, badge_id: str, claim: Claim) -> None:
-        """Record the owner's claim as active (claiming) or not (giving it up), and bump the badge's version so
-        an update that read the claims before is stale. Refused with the badge as it was when a condition fails:
-        a claim needs its owner among restrictedToOwners and no active claim of its own; an unclaim needs one."""
+        """Record the owner's claim as active (claiming) or not (giving it up), and bump the badge's version on
+        the badge and its tallies, so that an update that read the claims before is stale and every earn after
+        sees the claim. Refused with the badge as it was when a condition fails: a claim needs its owner among
+        restrictedToOwners and no active claim of its own; an unclaim needs one."""
         key = f"{claim.ownerType}#{claim.referenceId}"
         names = {"#claims": "claims", "#key": key, "#version": "version"}
-        values: dict[str, Any] = {":claim": claim.model_dump(), ":one": 1, ":true": True}
+        values: dict[str, Any] = {":claim": claim.model_dump(), ":true": True}
         if claim.isActive:
-            condition = ("attribute_exists(pk) AND contains(owners, :owner) AND "
+            condition = ("contains(owners, :owner) AND "
                          "(attribute_not_exists(#claims.#key) OR #claims.#key.isActive <> :true)")
             values[":owner"] = claim.ownerType
         else:
-            condition = "attribute_exists(pk) AND #claims.#key.isActive = :true"
-        try:
-            self._client.update_item(
-                TableName=self._table, Key=badge_key(org_id, badge_id),
-                UpdateExpression="SET #claims.#key = :claim ADD #version :one",
-                ConditionExpression=condition, ExpressionAttributeNames=names,
-                ExpressionAttributeValues=to_item(values), ReturnValuesOnConditionCheckFailure="ALL_OLD")
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            old = exc.response.get("Item")
-            raise ClaimRefused(self._badge_of(old) if old else None) from exc
+            condition = "#claims.#key.isActive = :true"
+        for _ in range(_CLAIM_ATTEMPTS):
+            current = self.get_badge(org_id, badge_id, counted=False)
+            if current is None:
+                raise ClaimRefused(None)
+            update = {"Update": {
+                "TableName": self._table, "Key": badge_key(org_id, badge_id),
+                "UpdateExpression": "SET #claims.#key = :claim, #version = :next",
+                "ConditionExpression": f"#version = :read AND {condition}", "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": to_item({**values, ":read": current.version,
+                                                      ":next": current.version + 1})}}
+            try:
+                write_all(self._client, [update, *self._tell_tallies(org_id, badge_id, current.version + 1)])
+                return
+            except Refused as refused:
+                after = self.get_badge(org_id, badge_id, counted=False)
+                if after is None or after.version == current.version:
+                    raise ClaimRefused(after) from refused
+        raise ServiceUnavailable()
 
     def list_badges(self, org_id: int, filters: BadgeFilters, now: Decimal, limit: int,
                     token: str | None) -> Page[Badge]:
@@ -375,7 +453,7 @@ class DynamoBadgeStore:
         extra = {"FilterExpression": " AND ".join(conditions), "ExpressionAttributeValues": to_item(values)} \
             if conditions else {}
         items, next_token = query_page(self._client, self._table, org_id, BADGE_PREFIX, limit, token, **extra)
-        return Page(items=[self._badge_of(item) for item in items], next_token=next_token)
+        return Page(items=self._counted(org_id, items), next_token=next_token)
 
 
 _STATUS_CONDITIONS = {

@@ -1,13 +1,12 @@
 """The DynamoDB side of earning: issues, earns and revokes, each one transaction whose conditions decide.
 
 Items (all keys start with the org):
-- the badge item counts `issuedCount` and `earnedCount`; an earn writes it at the badge version it read, so a
-  definition, claim or activation change in between makes the earn stale, and the badge's fixed value is the
-  condition `earnedCount < limit`;
 - `ORG#o#REQ#<operation>#<requestId>`: the requestId, used once per org and operation, holding the result;
 - `ORG#o#CUST#c` / `EARN#<badge>#<earnedId>`: an earned badge, with the counters it added to (for revoking);
 - `ORG#o#CUST#c` / `ISSUE#<badge>`: the customer's issue (enrolment) of an ISSUE_EARN badge;
-- `ORG#o#CUST#c#BADGE#b` and `ORG#o#BADGE#b` / counter sort keys: the customer's and the badge's counters.
+- `ORG#o#CUST#c#BADGE#b` / counter sort keys: the customer's counters of the badge;
+- the badge's tallies (store.tallies): its counts, badge-wide counters and version, on shards. The badge's own
+  item is not written by an earn, an issue or a revoke.
 """
 from __future__ import annotations
 
@@ -18,20 +17,38 @@ from typing import Any
 
 from badges.config import settings
 from badges.domain.badges import Badge
-from badges.domain.errors import RequestRepeated
-from badges.domain.limits import Counter
+from badges.domain.errors import RequestRepeated, ServiceUnavailable
+from badges.domain.limits import Limits
 from badges.store.dynamo import (
     DynamoBadgeStore,
     Refused,
-    badge_key,
     dynamodb_client,
     from_item,
+    get_many,
     org_key,
     to_item,
+    version_gate,
     write_all,
 )
 from badges.store.ports import EarnPlan, EarnRefused, IssueExists, NotActive, Refusal, StaleWrite
 from badges.store.retry import RetryingClient
+from badges.store.tallies import (
+    SHARDS,
+    TALLY_SK,
+    Cell,
+    Full,
+    Placement,
+    freed,
+    home_shard,
+    is_tally_pk,
+    place,
+    quota,
+    tally_pk,
+)
+
+# An earn whose badge-wide units meet full shards looks for room again at most this many times (each look is
+# one read of every shard; more than a couple means revokes and earns racing on the last units of a limit).
+_PLACEMENTS = 6
 
 
 def customer_key(org_id: int, customer_id: int) -> str:
@@ -42,18 +59,24 @@ def request_key(org_id: int, operation: str, request_key: str) -> dict:
     return to_item({"pk": f"{org_key(org_id)}#REQ#{operation}#{request_key}", "sk": "R"})
 
 
+def badge_cells(limits: Limits) -> list[Cell]:
+    """An earn's badge-wide units: the tally's `earned` (under the badge's fixed value, if any), then each
+    badge-wide window counter item."""
+    tally = Cell(TALLY_SK, ["earned"], limits.badge_lifetime_limit, limits.badge_lifetime_reference,
+                 "BADGE_FIXED_VALUE")
+    return [tally, *(Cell(c.item, c.adds, c.limit, c.reference, c.describes)
+                     for c in limits.counters if c.scope == "badge")]
+
+
+def _quota_of(cell: Cell, shard: int) -> int | None:
+    return None if cell.limit is None else quota(cell.limit, shard)
+
+
 class DynamoEarnStore:
     def __init__(self, client: RetryingClient, table_name: str):
         self._client = client
         self._table = table_name
         self._badges = DynamoBadgeStore(client, table_name)
-
-    # ---- keys -------------------------------------------------------------------------------------------
-
-    def _counter_pk(self, plan_org: int, customer_id: int, badge_id: str, counter: Counter) -> str:
-        if counter.scope == "customer":
-            return f"{customer_key(plan_org, customer_id)}#BADGE#{badge_id}"
-        return f"{org_key(plan_org)}#BADGE#{badge_id}"
 
     def _issue_key(self, org_id: int, customer_id: int, badge_id: str) -> dict:
         return to_item({"pk": customer_key(org_id, customer_id), "sk": f"ISSUE#{badge_id}"})
@@ -62,79 +85,115 @@ class DynamoEarnStore:
 
     def record_earn(self, plan: EarnPlan) -> None:
         """Record the earn if every condition holds at once: the requestId is new (RequestRepeated), the badge
-        is still the version planned on (StaleWrite) and under its fixed value, the ISSUE_EARN issue is active
-        on the event date, and every counter is under its limit (EarnRefused names each one that is not)."""
-        badge = plan.badge
-        counters = [(self._counter_pk(plan.org_id, plan.customer_id, badge.id, c), c) for c in plan.limits.counters]
-        plan.counters = [(pk, c.item, c.adds) for pk, c in counters]
-        items: list[dict] = [self._put_request(plan.org_id, plan.operation, plan.request_key, plan.result, plan.at)]
-        badge_condition = "#version = :version"
-        values: dict[str, Any] = {":version": badge.version, ":one": 1}
-        if plan.limits.badge_lifetime_limit is not None:
-            badge_condition += " AND (attribute_not_exists(earnedCount) OR earnedCount < :lifetime)"
-            values[":lifetime"] = plan.limits.badge_lifetime_limit
-        items.append({"Update": {
-            "TableName": self._table, "Key": badge_key(badge.orgId, badge.id),
-            "UpdateExpression": "ADD earnedCount :one",
-            "ConditionExpression": badge_condition, "ExpressionAttributeNames": {"#version": "version"},
-            "ExpressionAttributeValues": to_item(values)}})
+        is still the version planned on (StaleWrite), the ISSUE_EARN issue is active on the event date, and every
+        counter is under its limit (EarnRefused names each one that is not). A badge-wide unit its home shard has
+        no room for is taken on another shard; refused only when no shard has room (store.tallies)."""
+        cells = badge_cells(plan.limits)
+        home = home_shard(plan.customer_id, cells)
+        placement = Placement.at(home, cells)
+        for _ in range(_PLACEMENTS):
+            refusals, badge_part_failed = self._try_earn(plan, placement)
+            if not badge_part_failed and not refusals:
+                return
+            if badge_part_failed:
+                seen = self._shards(plan.org_id, plan.badge.id, cells)
+                if any(item.get("version", plan.badge.version) != plan.badge.version
+                       for (_, sk), item in seen.items() if sk == TALLY_SK):
+                    raise StaleWrite(plan.badge.id)
+            if refusals:
+                raise EarnRefused(refusals)
+            placed = place(cells, seen, home)
+            if isinstance(placed, Full):
+                again = self._shards(plan.org_id, plan.badge.id, [placed.cell])
+                if freed(again, placed.cell.sk) == freed(seen, placed.cell.sk):
+                    cell = placed.cell
+                    raise EarnRefused([Refusal("badge_limit", cell.reference, cell.describes, cell.limit)])
+                continue  # a revoke gave a unit back while we looked: look again
+            placement = placed
+        raise ServiceUnavailable()
+
+    def _try_earn(self, plan: EarnPlan, placement: Placement) -> tuple[list[Refusal], bool]:
+        """Write the earn with its badge-wide units where `placement` says: no refusals and False when it is
+        written; else the customer's refusals, and whether a badge-wide item (version or quota) refused."""
+        badge, org = plan.badge, plan.org_id
+        customer_counters = [c for c in plan.limits.counters if c.scope == "customer"]
+        cells = {cell.sk: cell for cell in badge_cells(plan.limits)}
+        parts = sorted(placement.parts.items(), key=lambda part: part[0][1] != TALLY_SK)  # the tally first
+        plan.counters = [(f"{customer_key(org, plan.customer_id)}#BADGE#{badge.id}", c.item, c.adds)
+                         for c in customer_counters]
+        plan.counters += [(tally_pk(org_key(org), badge.id, shard), sk, adds) for (shard, sk), adds in parts]
+        items: list[dict] = [self._put_request(org, plan.operation, plan.request_key, plan.result, plan.at)]
+        (tally_shard, _), tally_adds = parts[0]
+        items.append(self._add(tally_pk(org_key(org), badge.id, tally_shard), TALLY_SK, tally_adds, 1,
+                               _quota_of(cells[TALLY_SK], tally_shard), version=badge.version))
         items.append({"Put": {"TableName": self._table, "Item": to_item({
-            "pk": customer_key(plan.org_id, plan.customer_id), "sk": f"EARN#{badge.id}#{plan.earned_id}",
-            "orgId": plan.org_id, "earnedBadgeId": plan.earned_id, "badgeMetaId": badge.id,
+            "pk": customer_key(org, plan.customer_id), "sk": f"EARN#{badge.id}#{plan.earned_id}",
+            "orgId": org, "earnedBadgeId": plan.earned_id, "badgeMetaId": badge.id,
             "customerId": plan.customer_id,
             "earnEventDate": plan.event, "earnedOn": plan.at, "expiresOn": plan.expires, "active": True,
             "requestId": str(plan.result["requestId"]), "issuedId": plan.issued_id,
             "counters": json.dumps(plan.counters, separators=(",", ":")),
         }), "ConditionExpression": "attribute_not_exists(pk)"}})
+        issue_at = len(items)
         if plan.issued_id is not None:
             items.append({"ConditionCheck": {
-                "TableName": self._table, "Key": self._issue_key(plan.org_id, plan.customer_id, badge.id),
+                "TableName": self._table, "Key": self._issue_key(org, plan.customer_id, badge.id),
                 "ConditionExpression": "active = :true AND issuedId = :issued AND expiresOn > :event",
                 "ExpressionAttributeValues": to_item({":true": True, ":issued": plan.issued_id,
                                                       ":event": plan.event})}})
         first_counter = len(items)
-        items += [self._add(pk, c.item, c.adds, 1, c.limit) for pk, c in counters]
+        items += [self._add(pk, sk, adds, 1, c.limit)
+                  for (pk, sk, adds), c in zip(plan.counters, customer_counters, strict=False)]
+        first_cell = len(items)
+        items += [self._add(tally_pk(org_key(org), badge.id, shard), sk, adds, 1, _quota_of(cells[sk], shard))
+                  for (shard, sk), adds in parts[1:]]
         try:
             write_all(self._client, items)
         except Refused as refused:
-            self._explain_earn(refused, plan, first_counter, counters)
+            if refused.failed(0):
+                raise RequestRepeated(self.request_result(org, plan.operation, plan.request_key)) from refused
+            refusals = [Refusal("issue")] if plan.issued_id is not None and refused.failed(issue_at) else []
+            refusals += [Refusal("customer_limit", c.reference, c.describes, c.limit)
+                         for offset, c in enumerate(customer_counters) if refused.failed(first_counter + offset)]
+            badge_part = refused.failed(1) or any(refused.failed(i) for i in range(first_cell, len(items)))
+            return refusals, badge_part
+        return [], False
 
-    def _explain_earn(self, refused: Refused, plan: EarnPlan, first_counter: int,
-                      counters: list[tuple[str, Counter]]) -> None:
-        if refused.failed(0):
-            raise RequestRepeated(self.request_result(plan.org_id, plan.operation, plan.request_key)) from refused
-        refusals = []
-        if refused.failed(1):
-            current = self._badges.get_badge(plan.org_id, plan.badge.id)
-            if current is None or current.version != plan.badge.version:
-                raise StaleWrite(plan.badge.id) from refused
-            refusals.append(Refusal("badge_limit", plan.limits.badge_lifetime_reference, "BADGE_FIXED_VALUE",
-                                    plan.limits.badge_lifetime_limit))
-        if plan.issued_id is not None and refused.failed(3):
-            refusals.append(Refusal("issue"))
-        for offset, (_, counter) in enumerate(counters):
-            if refused.failed(first_counter + offset):
-                kind = "customer_limit" if counter.scope == "customer" else "badge_limit"
-                refusals.append(Refusal(kind, counter.reference, counter.describes, counter.limit))
-        raise EarnRefused(refusals) from refused
+    def _shards(self, org_id: int, badge_id: str, cells: list[Cell]) -> dict[tuple[int, str], dict]:
+        """Every shard's items of these cells (and the tally), read strongly consistent: (shard, sk) -> item."""
+        sks = sorted({TALLY_SK, *(cell.sk for cell in cells)})
+        keys = [to_item({"pk": tally_pk(org_key(org_id), badge_id, shard), "sk": sk})
+                for shard in range(SHARDS) for sk in sks]
+        return {(int(item["pk"].rpartition("#")[2]), item["sk"]): item
+                for item in map(from_item, get_many(self._client, self._table, keys))}
 
     def _put_request(self, org_id: int, operation: str, key: str, result: dict, at: Decimal) -> dict:
         item = {**request_key(org_id, operation, key),
                 **to_item({"result": json.dumps(result, separators=(",", ":")), "at": at})}
         return {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
 
-    def _add(self, pk: str, sk: str, attributes: list[str], amount: int, limit: int | None = None) -> dict:
-        """Add `amount` to each attribute; with a limit, only if every one of them is below it first."""
+    def _add(self, pk: str, sk: str, attributes: list[str], amount: int, limit: int | None = None,
+             version: int | None = None) -> dict:
+        """Add `amount` to each attribute; with a limit, only if every one of them is below it first; with a
+        version, only if the tally holds that badge version."""
         names = {f"#a{i}": name for i, name in enumerate(attributes)}
+        values: dict[str, Any] = {":amount": amount}
+        conditions = []
+        if limit is not None:
+            conditions += [f"(attribute_not_exists({alias}) OR {alias} < :limit)" for alias in names]
+            values[":limit"] = limit
+        if version is not None:
+            gate, gate_names, gate_values = version_gate(version)
+            conditions.append(gate)
+            names |= gate_names
+            values |= gate_values
         update: dict[str, Any] = {
             "TableName": self._table, "Key": to_item({"pk": pk, "sk": sk}),
-            "UpdateExpression": "ADD " + ", ".join(f"{alias} :amount" for alias in names),
-            "ExpressionAttributeNames": names, "ExpressionAttributeValues": to_item({":amount": amount}),
+            "UpdateExpression": "ADD " + ", ".join(f"{alias} :amount" for alias in names if alias.startswith("#a")),
+            "ExpressionAttributeNames": names, "ExpressionAttributeValues": to_item(values),
         }
-        if limit is not None:
-            update["ConditionExpression"] = " AND ".join(
-                f"(attribute_not_exists({alias}) OR {alias} < :limit)" for alias in names)
-            update["ExpressionAttributeValues"] = to_item({":amount": amount, ":limit": limit})
+        if conditions:
+            update["ConditionExpression"] = " AND ".join(conditions)
         return {"Update": update}
 
     def request_result(self, org_id: int, operation: str, key: str) -> dict | None:
@@ -152,7 +211,8 @@ class DynamoEarnStore:
     def record_issue(self, badge: Badge, customer_id: int, request: str, issued_id: str, issued_on: Decimal,
                      expires: Decimal, at: Decimal, result: dict) -> None:
         """The customer holds an active issue of the badge, unless it held one already (IssueExists) or the
-        requestId was used for this customer (RequestRepeated); the badge's issuedCount counts it."""
+        requestId was used for this customer (RequestRepeated); the customer's tally shard counts it, at the badge
+        version checked (StaleWrite)."""
         issue = {**self._issue_key(badge.orgId, customer_id, badge.id), **to_item({
             "issuedId": issued_id, "badgeMetaId": badge.id, "customerId": customer_id, "issuedOn": issued_on,
             "expiresOn": expires, "active": True, "at": at})}
@@ -161,10 +221,8 @@ class DynamoEarnStore:
             {"Put": {"TableName": self._table, "Item": issue,
                      "ConditionExpression": "attribute_not_exists(pk) OR active <> :true OR expiresOn <= :at",
                      "ExpressionAttributeValues": to_item({":true": True, ":at": at})}},
-            {"Update": {"TableName": self._table, "Key": badge_key(badge.orgId, badge.id),
-                        "UpdateExpression": "ADD issuedCount :one", "ConditionExpression": "#version = :version",
-                        "ExpressionAttributeNames": {"#version": "version"},
-                        "ExpressionAttributeValues": to_item({":version": badge.version, ":one": 1})}},
+            self._add(tally_pk(org_key(badge.orgId), badge.id, home_shard(customer_id)), TALLY_SK, ["issued"], 1,
+                      version=badge.version),
         ]
         try:
             write_all(self._client, items)
@@ -206,30 +264,27 @@ class DynamoEarnStore:
                         "UpdateExpression": "SET active = :false, revokedOn = :at",
                         "ConditionExpression": "active = :true",
                         "ExpressionAttributeValues": to_item({":false": False, ":true": True, ":at": at})}},
-            {"Update": {"TableName": self._table, "Key": badge_key(org_id, badge_id),
-                        "UpdateExpression": "ADD earnedCount :minus", "ConditionExpression": "attribute_exists(pk)",
-                        "ExpressionAttributeValues": to_item({":minus": -1})}},
-            *(self._add(pk, sk, adds, -1) for pk, sk, adds in json.loads(earned["counters"])),
+            *(self._give_back(pk, sk, adds) for pk, sk, adds in json.loads(earned["counters"])),
         ]
         try:
             write_all(self._client, items)
         except Refused as refused:
             raise NotActive(earned["earnedBadgeId"]) from refused
 
+    def _give_back(self, pk: str, sk: str, attributes: list[str]) -> dict:
+        """Subtract one from each attribute; on a tally shard, count the units as freed too (store.tallies)."""
+        names = {f"#a{i}": name for i, name in enumerate(attributes)}
+        adds, values = [f"{alias} :minus" for alias in names], {":minus": -1}
+        if is_tally_pk(pk):
+            names["#freed"], values[":one"] = "freed", 1
+            adds.append("#freed :one")
+        return {"Update": {"TableName": self._table, "Key": to_item({"pk": pk, "sk": sk}),
+                           "UpdateExpression": "ADD " + ", ".join(adds), "ExpressionAttributeNames": names,
+                           "ExpressionAttributeValues": to_item(values)}}
+
     def badges(self, org_id: int, badge_ids: list[str]) -> dict[str, Badge]:
-        """The org's badges with these ids, read in batches of 100."""
-        found: dict[str, Badge] = {}
-        ids = list(dict.fromkeys(badge_ids))
-        for start in range(0, len(ids), 100):
-            keys = [badge_key(org_id, bid) for bid in ids[start:start + 100]]
-            request = {self._table: {"Keys": keys}}
-            while request:
-                response = self._client.batch_get_item(RequestItems=request)
-                for item in response["Responses"].get(self._table, []):
-                    badge = DynamoBadgeStore._badge_of(item)
-                    found[badge.id] = badge
-                request = response.get("UnprocessedKeys") or None
-        return found
+        """The org's badges with these ids, with their counts."""
+        return {badge.id: badge for badge in self._badges.many(org_id, list(dict.fromkeys(badge_ids)))}
 
 
 @cache

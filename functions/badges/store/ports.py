@@ -60,15 +60,16 @@ class BadgeStore(Protocol):
     def add_badge(self, badge: Badge) -> None:
         """Store a new badge and reserve its name (BadgeNameTaken); its group must exist (GroupNotFound)."""
 
-    def get_badge(self, org_id: int, badge_id: str) -> Badge | None:
-        """The org's badge with that id, or None."""
+    def get_badge(self, org_id: int, badge_id: str, counted: bool = True) -> Badge | None:
+        """The org's badge with that id, or None; with its earned and issued counts unless not `counted`."""
 
     def name_taken(self, org_id: int, name: str, by_other_than: str | None = None) -> bool:
         """Whether another badge of the org holds the name now; advisory, for reporting every problem at once."""
 
-    def replace_badge(self, old: Badge, new: Badge) -> None:
+    def replace_badge(self, old: Badge, new: Badge, uncounted: bool = False) -> None:
         """Write `new`'s definition over `old` if `old` is still the stored version (else StaleWrite); a rename
-        moves the name reservation in the same transaction; counters written by earns are left as they are."""
+        moves the name reservation in the same transaction; counters written by earns are left as they are.
+        `uncounted`: only if the badge has no earns at the write (else StaleWrite)."""
 
     def set_claim(self, org_id: int, badge_id: str, claim: Claim) -> None:
         """Make the owner's claim active or not, in one conditional write (ClaimRefused when not allowed)."""

@@ -1,0 +1,117 @@
+"""A badge's tallies: its counts and badge-wide quotas spread over shards, so that no item takes every earn.
+
+DynamoDB serves one partition at about 1,000 write units a second, and concurrent transactions on one item
+cancel each other (developer guide: "Best practices for designing and using partition keys effectively",
+"Using write sharding to distribute workloads evenly", "Transaction conflict handling in DynamoDB"). So a
+badge's own item is written only when its definition changes, and what earns, issues and revokes count lives on
+SHARDS tally partitions, one chosen per customer:
+
+- `ORG#o#BADGE#b#T#kk` / `T`: shard kk's `earned` and `issued` counts and the badge `version` it was last told
+  of (absent: the version the badge was created with). Every change of the badge's definition, claims or
+  activation writes the new version on every shard in the transaction that writes the badge, and every earn
+  and issue is conditioned on its shard's version: a change bites every earn that begins after it returned.
+- `ORG#o#BADGE#b#T#kk` / `FW#...` and `RW#...`: shard kk's part of the badge-wide window counters.
+- `freed` on each: how many revokes gave units back to the item, which only ever grows.
+
+A badge-wide limit L is split into quotas: shard k holds at most `quota(L, k)` units of each counter cell
+(`earned` for the fixed value, one attribute per window), and the quotas add up to L. An earn takes its units
+on its customer's home shard; when that shard's quota of a cell is used it takes the unit on another shard with
+room, found by reading every shard. It is refused (1021) only when one cell has no room on any shard at one
+instant: two reads of every shard find it full and `freed` unchanged, so no unit was given back in between.
+Quotas only grow with L, and once a badge has earns its badge-wide limits can only be raised (badge_rules), so
+no shard ever holds more than its quota and the shards together never more than L, at any concurrency.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SHARDS = 32  # each shard takes ~1/32 of a badge's earns: 32 x 1,000 WCU/s of partition throughput
+TALLY_SK = "T"
+_FIBONACCI = 0x9E3779B97F4A7C15  # 2^64 / golden ratio: consecutive or strided ids land far apart
+_WORD = (1 << 64) - 1
+
+
+def tally_pk(org_prefix: str, badge_id: str, shard: int) -> str:
+    return f"{org_prefix}#BADGE#{badge_id}#T#{shard:02d}"
+
+
+def is_tally_pk(pk: str) -> bool:
+    return pk.rpartition("#T#")[2].isdigit() and "#BADGE#" in pk
+
+
+def quota(limit: int, shard: int) -> int:
+    """Shard `shard`'s part of `limit`: the parts of all shards add up to it, and each grows with it."""
+    return limit // SHARDS + (1 if shard < limit % SHARDS else 0)
+
+
+def home_shard(customer_id: int, cells: list[Cell] = ()) -> int:
+    """The customer's shard (Fibonacci hashing: multiply, keep the high bits), among the first `limit` shards
+    under a badge-wide limit smaller than SHARDS, so that each of its cells has quota there."""
+    spread = min([SHARDS, *(cell.limit for cell in cells if cell.limit is not None)])
+    return (((customer_id * _FIBONACCI) & _WORD) * spread) >> 64
+
+
+@dataclass
+class Cell:
+    """One badge-wide counter item's part in an earn: the attributes it adds one to, each under `limit` counted
+    over all shards (None: counted, not limited)."""
+
+    sk: str
+    adds: list[str]
+    limit: int | None = None
+    reference: str | None = None
+    describes: str | None = None
+
+
+@dataclass
+class Full:
+    """A cell with no room on any shard, as one read of every shard saw it."""
+
+    cell: Cell
+    attribute: str
+
+
+@dataclass
+class Placement:
+    """Where an earn takes its badge-wide units: for each (shard, item sort key), the attributes it adds to.
+    The tally item (`T`) is always there exactly once: it carries the version check and the `earned` count."""
+
+    parts: dict[tuple[int, str], list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def at(cls, shard: int, cells: list[Cell]) -> Placement:
+        return cls({(shard, cell.sk): list(cell.adds) for cell in cells})
+
+    def add(self, shard: int, sk: str, attributes: list[str]) -> None:
+        self.parts.setdefault((shard, sk), []).extend(attributes)
+
+
+def place(cells: list[Cell], seen: dict[tuple[int, str], dict], home: int) -> Placement | Full:
+    """Every cell's units on shards with room, as `seen` (shard, sk) -> item: the home shard first, then the
+    next ones round from it, so that spilled earns spread; a cell's attributes together where one shard has room
+    for all of them."""
+    placement = Placement()
+    order = [(home + step) % SHARDS for step in range(SHARDS)]
+    for cell in cells:
+        if cell.limit is None:
+            placement.add(home, cell.sk, cell.adds)
+            continue
+
+        def room(shard: int, attribute: str, cell: Cell = cell) -> bool:
+            return int(seen.get((shard, cell.sk), {}).get(attribute, 0)) < quota(cell.limit, shard)
+
+        whole = next((shard for shard in order if all(room(shard, a) for a in cell.adds)), None)
+        if whole is not None:
+            placement.add(whole, cell.sk, cell.adds)
+            continue
+        for attribute in cell.adds:
+            shard = next((shard for shard in order if room(shard, attribute)), None)
+            if shard is None:
+                return Full(cell, attribute)
+            placement.add(shard, cell.sk, [attribute])
+    return placement
+
+
+def freed(seen: dict[tuple[int, str], dict], sk: str) -> list[int]:
+    """Each shard's count of units given back to the item `sk`: equal in two reads, none was in between."""
+    return [int(seen.get((shard, sk), {}).get("freed", 0)) for shard in range(SHARDS)]
