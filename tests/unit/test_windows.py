@@ -125,3 +125,11 @@ def test_earned_expiry(expiry, expected):
     d = definition(earnedBadgeExpiry=expiry)
     found = expiry_of(d.earnedBadgeExpiry, d, at("2024-01-31T10:00:00"))
     assert found == (d.expiresOn if expected is None else at(expected))
+
+
+def test_a_fixed_window_has_one_counter_however_the_badges_start_is_spelled():
+    d = definition(customerConstraints=[{"constraintType": "CUSTOMER_BADGE_FIXED_WINDOW", "durationType": "DAYS",
+                                         "refreshRate": 20, "maxEarnLimit": 1}])
+    keys = {plan(d.model_copy(update={"startOn": start}), start + 86_400).counters[0].item
+            for start in (Decimal("1794530063"), Decimal("1794530063.0"), Decimal("1794530063.000"))}
+    assert len(keys) == 1 and keys.pop().endswith("#1794530063")

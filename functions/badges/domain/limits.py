@@ -72,7 +72,8 @@ def _counters_of(constraint: Constraint, scope: str, prefix: str, definition: Ba
     if kind == ConstraintKind.FIXED_WINDOW:
         start = fixed_window_start(constraint.durationType, definition.startOn, event, constraint.refreshRate,
                                    constraint.startDayOfTheWeek)
-        window = f"FW#{constraint_reference_id(prefix, constraint)}#{start}"
+        # The start in one spelling: 1794530063 and 1794530063.0 are one window, not two counters.
+        window = f"FW#{constraint_reference_id(prefix, constraint)}#{Decimal(start).normalize():f}"
         return [Counter(scope, window, ["n"], constraint.maxEarnLimit)]
     if kind == ConstraintKind.ROLLING_WINDOW and scope == "badge":
         return _rolling(scope, constraint.rollType, constraint.rollValue, constraint.maxEarnLimit, event)

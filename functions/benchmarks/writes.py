@@ -1,0 +1,82 @@
+"""What each request writes to DynamoDB: the items, their write units and the calls, seen through botocore's
+event hooks on a client of moto in this process, and which item the most requests share."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models import dynamodb_backends
+
+from local_dynamodb.items import stored_size, write_units
+
+_SINGLE = {"PutItem": "Item", "UpdateItem": "Key", "DeleteItem": "Key"}
+
+
+@dataclass
+class Written:
+    """One request's DynamoDB traffic: its calls, and the items it wrote with the units each cost (the larger of
+    the item before and after, doubled in a transaction; a transaction's ConditionCheck counted as a write)."""
+
+    calls: list[str] = field(default_factory=list)
+    units: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @property
+    def write_units(self) -> int:
+        return sum(self.units.values())
+
+
+class WriteMeter:
+    """Meters every DynamoDB call of `client` into the request begun last (`begin`); not thread-safe."""
+
+    def __init__(self, client, region: str = "us-east-1") -> None:
+        self.requests: list[Written] = []
+        self._region = region
+        self._pending: list[tuple[str, dict, bool, int]] = []
+        client.meta.events.register("before-parameter-build.dynamodb.*", self._before)
+        client.meta.events.register("after-call.dynamodb.*", self._after)
+
+    def begin(self) -> Written:
+        self.requests.append(Written())
+        return self.requests[-1]
+
+    def _table(self, name: str):
+        return dynamodb_backends[DEFAULT_ACCOUNT_ID][self._region].get_table(name)
+
+    def _before(self, model, params, **_) -> None:
+        if not self.requests:
+            return
+        self.requests[-1].calls.append(model.name)
+        if model.name == "TransactWriteItems":
+            actions = [next(iter(action.items())) for action in params["TransactItems"]]
+            targets = [(body["TableName"], body.get("Key") or body.get("Item"), True) for _, body in actions]
+        elif model.name in _SINGLE:
+            targets = [(params["TableName"], params[_SINGLE[model.name]], False)]
+        else:
+            return
+        self._pending = []
+        for table_name, source, transactional in targets:
+            table = self._table(table_name)
+            key = {name: source[name] for name in (table.hash_key_attr, table.range_key_attr) if name in source}
+            self._pending.append((table_name, key, transactional, stored_size(table, key)))
+
+    def _after(self, http_response, **_) -> None:
+        if not self.requests or http_response.status_code != 200:
+            self._pending = []
+            return
+        for table_name, key, transactional, before in self._pending:
+            after = stored_size(self._table(table_name), key)
+            item = (table_name, json.dumps(key, sort_keys=True))
+            self.requests[-1].units[item] = write_units(max(before, after), transactional)
+        self._pending = []
+
+    def hottest(self) -> tuple[str | None, float]:
+        """The item written by the most requests, and the share of the requests that wrote it."""
+        if not self.requests:
+            return None, 0.0
+        counts = Counter(item for request in self.requests for item in request.units)
+        if not counts:
+            return None, 0.0
+        (_, key), times = counts.most_common(1)[0]
+        return key, times / len(self.requests)

@@ -1,0 +1,169 @@
+"""A badge's counts and badge-wide limits on its tally shards (store.tallies): no item on every earn, limits exact
+across shards, definition changes that bite at once, and counting that survives definition changes."""
+import time
+
+import pytest
+
+from badges.domain.badges import Constraint
+from badges.store.dynamo import badge_store, dynamodb_client
+from badges.store.ports import StaleWrite
+from benchmarks.writes import WriteMeter
+from handlers import claim_badge, deactivate_badge, issue_bulk, revoke_earn, unclaim_badge, update_badge
+from tests.integration.conftest import call
+from tests.integration.test_earning import DAY, OWNER, _fresh_cache, codes, counts, earn_now, live_badge
+
+__all__ = ["_fresh_cache"]  # the badge cache starts empty in every test here too
+
+CUSTOMERS = 96
+
+
+def badge_wide(kind: str, limit: int) -> list[dict]:
+    return [{
+        "fixed-value": {"constraintType": "BADGE_FIXED_VALUE", "maxEarnLimit": limit},
+        "fixed-window": {"constraintType": "BADGE_FIXED_WINDOW", "durationType": "DAYS", "refreshRate": 30,
+                         "maxEarnLimit": limit},
+        "rolling-window": {"constraintType": "BADGE_ROLLING_WINDOW", "rollType": "DAYS", "rollValue": 7,
+                           "maxEarnLimit": limit},
+    }[kind]]
+
+
+def test_no_item_takes_part_in_more_than_a_sixteenth_of_earns_issues_or_revokes(dynamodb):
+    meter = WriteMeter(dynamodb_client())
+    plain = live_badge(customerConstraints=[{"constraintType": "CUSTOMER_BADGE_FIXED_VALUE", "maxEarnLimit": 5}])
+    issued = live_badge(earnType="ISSUE_EARN")
+    earned = {}
+    for customer in range(CUSTOMERS):
+        meter.begin()
+        status, answer = earn_now(plain["id"], customer=customer)
+        assert status == 200, answer
+        earned[customer] = answer["data"]["earnedBadgeId"]
+    key, share = meter.hottest()
+    assert share <= 1 / 16, (key, share)
+
+    issues = WriteMeter(dynamodb_client())
+    for customer in range(CUSTOMERS):
+        issues.begin()
+        body = {"badgeMetaId": issued["id"], "customers": [customer], "requestId": f"i{customer}"}
+        assert call(issue_bulk, "POST", "/badgeMeta/customer/issueBulk", body)[0] == 200
+    assert issues.hottest()[1] <= 1 / 16, issues.hottest()
+
+    revokes = WriteMeter(dynamodb_client())
+    for customer, earned_id in earned.items():
+        revokes.begin()
+        body = {"badgeMetaId": plain["id"], "customerId": customer, "earnedBadgeId": earned_id}
+        assert call(revoke_earn, "POST", "/customer/revokeEarn", body)[0] == 200
+    assert revokes.hottest()[1] <= 1 / 16, revokes.hottest()
+    assert counts(plain["id"]) == (0, 0) and counts(issued["id"]) == (0, CUSTOMERS)
+
+
+def test_an_earn_of_a_cached_badge_is_one_transaction_that_leaves_the_badge_item_alone(dynamodb):
+    badge = live_badge(badgeConstraints=badge_wide("fixed-value", 1_000))
+    assert earn_now(badge["id"], customer=1)[0] == 200  # the badge is cached from here on
+    meter = WriteMeter(dynamodb_client())
+    request = meter.begin()
+    assert earn_now(badge["id"], customer=2)[0] == 200
+    assert request.calls == ["TransactWriteItems"]
+    assert not any(f'"BADGE#{badge["id"]}"' in key for _, key in request.units)
+    assert request.write_units <= 2 * len(request.units)  # every item under 1 KB
+
+
+@pytest.mark.parametrize("kind", ["fixed-value", "fixed-window", "rolling-window"])
+@pytest.mark.parametrize("limit", [3, 40])
+def test_a_badge_wide_limit_over_the_shards_is_exact_and_refuses_only_once_all_of_it_is_used(dynamodb, kind, limit):
+    badge = live_badge(badgeConstraints=badge_wide(kind, limit))
+    answers = [earn_now(badge["id"], customer=customer) for customer in range(limit)]
+    assert [status for status, _ in answers] == [200] * limit, answers  # however the customers fall on shards
+    status, answer = earn_now(badge["id"], customer=limit)
+    assert (status, codes(answer)) == (400, [1021])
+    assert answer["errors"][0]["reference"] == "badgeConstraints[0]"
+    assert counts(badge["id"])[0] == limit
+
+    revoked = {"badgeMetaId": badge["id"], "customerId": 0, "earnedBadgeId": answers[0][1]["data"]["earnedBadgeId"]}
+    assert call(revoke_earn, "POST", "/customer/revokeEarn", revoked)[0] == 200
+    assert earn_now(badge["id"], customer=limit + 1)[0] == 200  # the unit given back is found on its shard
+    assert codes(earn_now(badge["id"], customer=limit + 2)[1]) == [1021]
+    assert counts(badge["id"])[0] == limit
+
+
+def test_a_definition_change_bites_the_next_earn_of_a_cached_badge_on_every_shard(dynamodb):
+    badge = live_badge()
+    assert earn_now(badge["id"], customer=0)[0] == 200  # cached
+    assert call(deactivate_badge, "PUT", f"/badgeMeta/{badge['id']}/deactivate")[0] == 200
+    assert [codes(earn_now(badge["id"], customer=c)[1]) for c in range(1, 40)] == [[815]] * 39
+    versions = {item["version"]["N"] for item in dynamodb.scan(TableName="test-badges")["Items"]
+                if item["pk"]["S"].startswith(f"ORG#100458#BADGE#{badge['id']}#T#")}
+    assert versions == {"3"}  # created 1, claimed 2, deactivated 3: every shard was told
+
+
+def test_an_unclaim_bites_the_next_earn_of_a_cached_badge(dynamodb):
+    badge = live_badge()
+    assert earn_now(badge["id"], customer=0)[0] == 200
+    assert call(unclaim_badge, "POST", f"/badgeMeta/{badge['id']}/unclaim", OWNER)[0] == 200
+    assert codes(earn_now(badge["id"], customer=1)[1]) == [810]
+    assert call(claim_badge, "POST", f"/badgeMeta/{badge['id']}/claim", OWNER)[0] == 200
+    assert earn_now(badge["id"], customer=1)[0] == 200
+
+
+def _update(badge: dict, **changes) -> tuple[int, dict]:
+    keep = {key: badge[key] for key in ("name", "startOn", "expiresOn", "earnType", "customerConstraints",
+                                        "badgeConstraints")}
+    body = {**keep, "id": badge["id"], "earnedBadgeExpiry": {"expiryType": "NEVER"},
+            "ownership": {"restrictedToOwners": ["Loyalty", "Journeys"]}, **changes}
+    status, answer, _ = call(update_badge, "PUT", "/badgeMeta", body, headers={"X-CAP-BADGES-MIGRATION": "migration"})
+    return status, answer
+
+
+def _rolling(days: int) -> list[dict]:
+    return [{"constraintType": "CUSTOMER_BADGE_ROLLING_WINDOW", "maxEarnForDays": 1, "rollForDays": days}]
+
+
+def test_a_live_badges_rolling_window_keeps_its_length_once_it_has_earns(dynamodb):
+    fresh = live_badge(customerConstraints=_rolling(7))
+    assert _update(fresh, customerConstraints=_rolling(8))[0] == 200  # no earns: still free to change
+    badge = live_badge(customerConstraints=_rolling(7))
+    assert earn_now(badge["id"], customer=5)[0] == 200
+    status, answer = _update(badge, customerConstraints=_rolling(8))
+    assert (status, codes(answer)) == (400, [826]) and answer["errors"][0]["reference"] == "customerConstraints"
+    assert codes(earn_now(badge["id"], customer=5, earnEventDate=int(time.time()) - 3 * DAY)[1]) == [1020]
+    assert counts(badge["id"])[0] == 1
+    assert _update(badge, customerConstraints=[{**_rolling(7)[0], "maxEarnForDays": 2}])[0] == 200  # a limit may
+
+
+def test_an_expired_badge_with_earns_keeps_its_windows_when_it_comes_back(dynamodb):
+    window = [{"constraintType": "CUSTOMER_BADGE_FIXED_WINDOW", "durationType": "DAYS", "refreshRate": 20,
+               "maxEarnLimit": 1}]
+    now = int(time.time())
+    badge = live_badge(customerConstraints=window, start_days=-10)
+    assert earn_now(badge["id"], customer=9, earnEventDate=now - 5 * DAY)[0] == 200
+    status, answer = _update(badge, expiresOn=now - 60)
+    assert status == 200 and answer["data"]["status"] == "EXPIRED", answer
+    status, answer = _update(badge, expiresOn=now + 30 * DAY,
+                             customerConstraints=[{**window[0], "refreshRate": 7}])
+    assert (status, codes(answer)) == (400, [826])
+    assert _update(badge, expiresOn=now + 30 * DAY)[0] == 200  # back, with the same window
+    status, answer = earn_now(badge["id"], customer=9, earnEventDate=now - 2 * DAY)
+    assert (status, codes(answer)) == (400, [1020])  # the window it counted in is still full
+
+
+def test_a_badge_wide_limit_can_only_be_raised_once_the_badge_has_earns(dynamodb):
+    badge = live_badge(badgeConstraints=badge_wide("fixed-value", 40))
+    assert earn_now(badge["id"], customer=1)[0] == 200
+    status, answer = _update(badge, badgeConstraints=badge_wide("fixed-value", 39))
+    assert (status, codes(answer)) == (400, [1002])
+    assert answer["errors"][0]["reference"] == "badgeConstraints[0].maxEarnLimit"
+    status, answer = _update(badge, badgeConstraints=badge_wide("fixed-value", 41))
+    assert status == 200 and answer["data"]["earnedCount"] == 1
+
+
+def test_a_change_to_what_counts_loses_to_an_earn_that_lands_first(dynamodb):
+    badge = live_badge(customerConstraints=_rolling(7))
+    store = badge_store()
+    before = store.get_badge(100458, badge["id"])
+    assert before.earnedCount == 0
+    assert earn_now(badge["id"], customer=3)[0] == 200  # lands between the update's read and its write
+    definition = before.definition.model_copy(update={"customerConstraints": [Constraint(
+        constraintType="ROLLING_WINDOW", maxEarnForDays=1, rollForDays=8)]})
+    changed = before.model_copy(update={"definition": definition, "version": before.version + 1})
+    with pytest.raises(StaleWrite):
+        store.replace_badge(before, changed, uncounted=True)
+    assert store.get_badge(100458, badge["id"]).definition == before.definition
