@@ -1,4 +1,5 @@
-"""`make bench`: DynamoDB calls per request, in-process latency against moto, and cold-start import time.
+"""`make bench`: DynamoDB calls, items and write units per request, the item most requests share, in-process
+latency against moto, and cold-start import time.
 
 moto runs on the local DynamoDB's engine and storage (a transaction costs the items it touches, not the table),
 without its contention rules: `make bench-load` measures those over HTTP.
@@ -18,6 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from benchmarks.writes import WriteMeter
 from local_api.gateway import LambdaContext, proxy_event
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "200"))
@@ -45,10 +47,14 @@ class CallMeter:
         self.calls, self.seconds = [], 0.0
 
 
-def measure(name: str, meter: CallMeter, request: Callable[[int], dict]) -> dict:
+def measure(name: str, meter: CallMeter, writes: WriteMeter, request: Callable[[int], dict]) -> dict:
+    """ROUNDS requests, round `i` by customer `i` where the operation has one, so the hottest share is the share
+    of distinct customers' requests that wrote one item."""
     latencies, dynamo, calls = [], [], []
+    writes.requests = []
     for i in range(ROUNDS):
         meter.reset()
+        writes.begin()
         started = time.perf_counter()
         result = request(i)
         latencies.append(time.perf_counter() - started)
@@ -64,21 +70,34 @@ def measure(name: str, meter: CallMeter, request: Callable[[int], dict]) -> dict
         "dynamodb_ms": round(statistics.median(d * 1000 for d in dynamo), 2),
         "overhead_ms": round(statistics.median((t - d) * 1000 for t, d in zip(latencies, dynamo, strict=True)), 2),
         "call_names": sorted(set(meter.calls)),
+        "items": statistics.mean(len(w.units) for w in writes.requests),
+        "write_units": statistics.mean(w.write_units for w in writes.requests),
+        "hottest": writes.hottest()[1],
     }
 
 
-def _live_badge(invoke, create_badge, claim_badge, earn_type: str) -> str:
-    """A LIVE badge with a limit of each kind (none reached in the bench), claimed by Loyalty/bench."""
+BADGE_WIDE = {  # a badge-wide limit of each kind, none reached in the bench
+    "all": [{"constraintType": "BADGE_FIXED_VALUE", "maxEarnLimit": 1_000_000},
+            {"constraintType": "BADGE_ROLLING_WINDOW", "rollType": "DAYS", "rollValue": 1, "maxEarnLimit": 1_000_000}],
+    "none": [],
+    "cap": [{"constraintType": "BADGE_FIXED_VALUE", "maxEarnLimit": 1_000_000}],
+    "365-day window": [{"constraintType": "BADGE_ROLLING_WINDOW", "rollType": "DAYS", "rollValue": 365,
+                        "maxEarnLimit": 1_000_000}],
+}
+
+
+def _live_badge(invoke, create_badge, claim_badge, earn_type: str, badge_wide: str = "all") -> str:
+    """A LIVE badge with customer limits and `badge_wide` ones (none reached in the bench), claimed by
+    Loyalty/bench."""
     now = int(time.time())
     body = {
-        "name": f"bench-{earn_type}", "startOn": now - 86_400, "expiresOn": now + 30 * 86_400, "earnType": earn_type,
+        "name": f"bench-{earn_type}-{badge_wide}", "startOn": now - 86_400, "expiresOn": now + 30 * 86_400,
+        "earnType": earn_type,
         "earnedBadgeExpiry": {"expiryType": "NEVER"}, "ownership": {"restrictedToOwners": ["Loyalty", "Journeys"]},
         "customerConstraints": [
             {"constraintType": "CUSTOMER_BADGE_FIXED_VALUE", "maxEarnLimit": 5},
             {"constraintType": "CUSTOMER_BADGE_FIXED_WINDOW", "durationType": "WEEKS", "maxEarnLimit": 5}],
-        "badgeConstraints": [
-            {"constraintType": "BADGE_FIXED_VALUE", "maxEarnLimit": 1_000_000},
-            {"constraintType": "BADGE_ROLLING_WINDOW", "rollType": "DAYS", "rollValue": 1, "maxEarnLimit": 1_000_000}],
+        "badgeConstraints": BADGE_WIDE[badge_wide],
     }
     event = proxy_event("POST", "/api_gateway/v1/badges/badgeMeta",
                         {"Content-Type": ["application/json"], "X-CAP-BADGES-MIGRATION": ["migration"]},
@@ -136,7 +155,7 @@ def main() -> None:
             update_group,
         )
 
-        meter = CallMeter(dynamodb_client())
+        meter, writes = CallMeter(dynamodb_client()), WriteMeter(dynamodb_client())
         auth = {"principalId": "bench", "orgId": "1", "userId": "1"}
         json_header = {"Content-Type": ["application/json"]}
 
@@ -149,6 +168,8 @@ def main() -> None:
 
         seed = json.loads(invoke(create_group, "POST", "/group", {"name": "seed", "rank": 1})["body"])["data"]["id"]
         plain, issued = (_live_badge(invoke, create_badge, claim_badge, kind) for kind in ("EARN", "ISSUE_EARN"))
+        by_limit = {kind: _live_badge(invoke, create_badge, claim_badge, "EARN", kind)
+                    for kind in ("none", "cap", "365-day window")}
         for customer in range(ROUNDS):
             invoke(issue_bulk, "POST", "/badgeMeta/customer/issueBulk",
                    {"badgeMetaId": issued, "customers": [customer], "requestId": f"setup{customer}"})
@@ -165,26 +186,29 @@ def main() -> None:
             return result
 
         rows = [
-            measure("POST /group", meter,
+            measure("POST /group", meter, writes,
                     lambda i: invoke(create_group, "POST", "/group", {"name": f"g{i}", "rank": 1})),
-            measure("GET /group/{id}", meter, lambda i: invoke(get_group, "GET", f"/group/{seed}")),
-            measure("GET /group?limit=20", meter, lambda i: invoke(list_groups, "GET", "/group?limit=20")),
-            measure("PUT /group/{id} (rank)", meter,
+            measure("GET /group/{id}", meter, writes, lambda i: invoke(get_group, "GET", f"/group/{seed}")),
+            measure("GET /group?limit=20", meter, writes, lambda i: invoke(list_groups, "GET", "/group?limit=20")),
+            measure("PUT /group/{id} (rank)", meter, writes,
                     lambda i: invoke(update_group, "PUT", f"/group/{seed}", {"name": "seed", "rank": i})),
-            measure("PUT /group/{id} (rename)", meter,
+            measure("PUT /group/{id} (rename)", meter, writes,
                     lambda i: invoke(update_group, "PUT", f"/group/{seed}", {"name": f"seed{i}", "rank": 1})),
-            measure("POST /badgeMeta/{id}/claim", meter, lambda i: invoke(
+            measure("POST /badgeMeta/{id}/claim", meter, writes, lambda i: invoke(
                 claim_badge, "POST", f"/badgeMeta/{plain}/claim", {"ownerType": "Journeys", "referenceId": f"j{i}"})),
-            measure("POST /customer/earn", meter, earn_plain),
-            measure("POST /customer/earn (ISSUE_EARN)", meter,
+            measure("POST /customer/earn", meter, writes, earn_plain),
+            *(measure(f"POST /customer/earn (badge: {kind})", meter, writes, lambda i, badge=badge, kind=kind: invoke(
+                earn, "POST", "/customer/earn", earn_body(badge, i, kind))) for kind, badge in by_limit.items()),
+            measure("POST /customer/earn (ISSUE_EARN)", meter, writes,
                     lambda i: invoke(earn, "POST", "/customer/earn", earn_body(issued, i, "x"))),
-            measure("POST .../issueBulk (1 customer)", meter, lambda i: invoke(
+            measure("POST .../issueBulk (1 customer)", meter, writes, lambda i: invoke(
                 issue_bulk, "POST", "/badgeMeta/customer/issueBulk",
                 {"badgeMetaId": issued, "customers": [ROUNDS + i], "requestId": f"i{i}"})),
-            measure("POST /customer/revokeEarn", meter, lambda i: invoke(
+            measure("POST /customer/revokeEarn", meter, writes, lambda i: invoke(
                 revoke_earn, "POST", "/customer/revokeEarn",
                 {"badgeMetaId": plain, "customerId": i, "earnedBadgeId": earned[i]})),
-            measure("GET /customer/{id}", meter, lambda i: invoke(get_customer_badges, "GET", f"/customer/{i}")),
+            measure("GET /customer/{id}", meter, writes,
+                    lambda i: invoke(get_customer_badges, "GET", f"/customer/{i}")),
         ]
         stored = hash_secret("bench")
         started = time.perf_counter()
@@ -192,11 +216,14 @@ def main() -> None:
             verify_secret("bench", stored)
         scrypt_ms = (time.perf_counter() - started) * 100
 
-    print(f"{'operation':<34}{'DynamoDB calls':>15}{'p50 ms':>9}{'p95 ms':>9}{'in DynamoDB ms':>16}"
-          f"{'overhead ms':>13}  calls")
+    print(f"{'operation':<44}{'round trips':>12}{'items':>7}{'WCU':>7}{'hottest':>9}{'p50 ms':>8}{'p95 ms':>8}"
+          f"{'in DynamoDB':>12}{'overhead':>9}  calls")
     for row in rows:
-        print(f"{row['operation']:<34}{row['dynamodb_calls']:>15.1f}{row['p50_ms']:>9}{row['p95_ms']:>9}"
-              f"{row['dynamodb_ms']:>16}{row['overhead_ms']:>13}  {', '.join(row['call_names'])}")
+        print(f"{row['operation']:<44}{row['dynamodb_calls']:>12.1f}{row['items']:>7.1f}{row['write_units']:>7.1f}"
+              f"{row['hottest']:>9.1%}{row['p50_ms']:>8}{row['p95_ms']:>8}{row['dynamodb_ms']:>12}"
+              f"{row['overhead_ms']:>9}  {', '.join(row['call_names'])}")
+    print("items and WCU: items written per request and their write units (transactional: 2 per started KB);"
+          "\nhottest: the share of the requests that wrote the item most of them wrote (round i is customer i's)")
     print(f"\nauthorizer: scrypt verify {scrypt_ms:.1f} ms per uncached credential check "
           f"(the authorizer keeps a verified credential in memory for BADGES_AUTH_CACHE_TTL)")
     print("cold start (import of the handler module, fresh interpreter, median of 5):")

@@ -48,8 +48,8 @@ def earned_count(client, badge_id: str) -> int:
                             "maxEarnLimit": 5}]}, list(range(16)), 5, 1021),
     ({"customerConstraints": [{"constraintType": "CUSTOMER_BADGE_FIXED_WINDOW", "durationType": "DAYS",
                                "refreshRate": 30, "maxEarnLimit": 4}]}, [7] * 14, 4, 1020),
-    # Badge-wide limits over the 32 tally shards: quotas of one or two a shard, spilled over when a home is full.
-    ({"badgeConstraints": [{"constraintType": "BADGE_FIXED_VALUE", "maxEarnLimit": 40}]}, list(range(48)), 40, 1021),
+    # Badge-wide limits over the 64 tally shards: quotas of one or two a shard, spilled over when a home is full.
+    ({"badgeConstraints": [{"constraintType": "BADGE_FIXED_VALUE", "maxEarnLimit": 70}]}, list(range(80)), 70, 1021),
     ({"badgeConstraints": [{"constraintType": "BADGE_FIXED_WINDOW", "durationType": "DAYS", "refreshRate": 30,
                             "maxEarnLimit": 40}]}, list(range(48)), 40, 1021),
     ({"badgeConstraints": [{"constraintType": "BADGE_ROLLING_WINDOW", "rollType": "DAYS", "rollValue": 7,

@@ -7,6 +7,7 @@ import pytest
 from badges.domain.badges import Constraint
 from badges.store.dynamo import badge_store, dynamodb_client
 from badges.store.ports import StaleWrite
+from badges.store.tallies import SHARDS
 from benchmarks.writes import WriteMeter
 from handlers import claim_badge, deactivate_badge, issue_bulk, revoke_earn, unclaim_badge, update_badge
 from tests.integration.conftest import call
@@ -68,7 +69,7 @@ def test_an_earn_of_a_cached_badge_is_one_transaction_that_leaves_the_badge_item
 
 
 @pytest.mark.parametrize("kind", ["fixed-value", "fixed-window", "rolling-window"])
-@pytest.mark.parametrize("limit", [3, 40])
+@pytest.mark.parametrize("limit", [3, 70])  # under and over the shards: quotas of one or none, of one or two
 def test_a_badge_wide_limit_over_the_shards_is_exact_and_refuses_only_once_all_of_it_is_used(dynamodb, kind, limit):
     badge = live_badge(badgeConstraints=badge_wide(kind, limit))
     answers = [earn_now(badge["id"], customer=customer) for customer in range(limit)]
@@ -90,9 +91,10 @@ def test_a_definition_change_bites_the_next_earn_of_a_cached_badge_on_every_shar
     assert earn_now(badge["id"], customer=0)[0] == 200  # cached
     assert call(deactivate_badge, "PUT", f"/badgeMeta/{badge['id']}/deactivate")[0] == 200
     assert [codes(earn_now(badge["id"], customer=c)[1]) for c in range(1, 40)] == [[815]] * 39
-    versions = {item["version"]["N"] for item in dynamodb.scan(TableName="test-badges")["Items"]
-                if item["pk"]["S"].startswith(f"ORG#100458#BADGE#{badge['id']}#T#")}
-    assert versions == {"3"}  # created 1, claimed 2, deactivated 3: every shard was told
+    tallies = [item for item in dynamodb.scan(TableName="test-badges")["Items"]
+               if item["pk"]["S"].startswith(f"ORG#100458#BADGE#{badge['id']}#T#") and item["sk"]["S"] == "T"]
+    assert len(tallies) == SHARDS  # created 1, claimed 2, deactivated 3: every shard was told
+    assert {tally["version"]["N"] for tally in tallies} == {"3"}
 
 
 def test_an_unclaim_bites_the_next_earn_of_a_cached_badge(dynamodb):

@@ -7,7 +7,7 @@ import pytest
 from badges.store.tallies import SHARDS, TALLY_SK, Cell, Full, Placement, home_shard, place, quota
 
 
-@pytest.mark.parametrize("limit", [1, 2, 31, 32, 33, 40, 2_500, 10**12 + 7])
+@pytest.mark.parametrize("limit", [1, 2, 63, 64, 65, 100, 2_500, 10**12 + 7])
 def test_the_shards_quotas_add_up_to_the_limit(limit):
     assert sum(quota(limit, shard) for shard in range(SHARDS)) == limit
 
@@ -17,8 +17,8 @@ def test_every_shards_quota_grows_with_the_limit():
         assert all(quota(limit + 1, shard) >= quota(limit, shard) for shard in range(SHARDS))
 
 
-@pytest.mark.parametrize("customers", [range(200), range(0, 32 * 500, 32), range(10**9, 10**9 + 5_000, 7)],
-                         ids=["consecutive", "multiples-of-32", "strided"])
+@pytest.mark.parametrize("customers", [range(200), range(0, 64 * 500, 64), range(10**9, 10**9 + 5_000, 7)],
+                         ids=["consecutive", "multiples-of-64", "strided"])
 def test_no_shard_takes_more_than_a_sixteenth_of_distinct_customers(customers):
     homes = Counter(home_shard(c) for c in customers)
     assert len(homes) == SHARDS
@@ -35,21 +35,21 @@ def _seen(counts: dict[int, int], sk: str = TALLY_SK, attribute: str = "earned")
 
 
 def test_an_earn_stays_home_while_its_home_has_room_and_spills_round_from_it_when_not():
-    cell = Cell(TALLY_SK, ["earned"], 64)  # two a shard
+    cell = Cell(TALLY_SK, ["earned"], 2 * SHARDS)  # two a shard
     assert place([cell], _seen({5: 1}), home=5).parts == {(5, TALLY_SK): ["earned"]}
     assert place([cell], _seen({5: 2, 6: 2}), home=5).parts == {(7, TALLY_SK): ["earned"]}
 
 
 def test_a_cell_is_full_only_when_no_shard_has_room():
-    cell = Cell(TALLY_SK, ["earned"], 64)
-    nearly = {shard: 2 for shard in range(SHARDS)} | {31: 1}
-    assert place([cell], _seen(nearly), home=3).parts == {(31, TALLY_SK): ["earned"]}
+    cell = Cell(TALLY_SK, ["earned"], 2 * SHARDS)
+    nearly = {shard: 2 for shard in range(SHARDS)} | {1: 1}
+    assert place([cell], _seen(nearly), home=3).parts == {(1, TALLY_SK): ["earned"]}  # round from 3, back to 1
     full = place([cell], _seen({shard: 2 for shard in range(SHARDS)}), home=3)
     assert isinstance(full, Full) and full.attribute == "earned"
 
 
 def test_a_window_cell_without_one_shard_for_all_its_days_takes_each_day_where_there_is_room():
-    cell = Cell("RW#D2#202611", ["d01", "d02"], 32)  # one a shard
+    cell = Cell("RW#D2#202611", ["d01", "d02"], SHARDS)  # one a shard
     seen = {(shard, cell.sk): {"d01": 1, "d02": 1} for shard in range(SHARDS)}
     seen[(4, cell.sk)] = {"d01": 1}
     seen[(9, cell.sk)] = {"d02": 1}
@@ -57,7 +57,7 @@ def test_a_window_cell_without_one_shard_for_all_its_days_takes_each_day_where_t
 
 
 def test_cells_without_a_limit_stay_home():
-    cells = [Cell(TALLY_SK, ["earned"]), Cell("FW#x#1", ["n"], 32)]
+    cells = [Cell(TALLY_SK, ["earned"]), Cell("FW#x#1", ["n"], SHARDS)]
     placed = place(cells, _seen({0: 1}, "FW#x#1", "n"), home=0)
     assert placed.parts == {(0, TALLY_SK): ["earned"], (1, "FW#x#1"): ["n"]}
     assert Placement.at(7, cells).parts == {(7, TALLY_SK): ["earned"], (7, "FW#x#1"): ["n"]}

@@ -4,7 +4,7 @@ DynamoDB serves one partition at about 1,000 write units a second, and concurren
 cancel each other (developer guide: "Best practices for designing and using partition keys effectively",
 "Using write sharding to distribute workloads evenly", "Transaction conflict handling in DynamoDB"). So a
 badge's own item is written only when its definition changes, and what earns, issues and revokes count lives on
-SHARDS tally partitions, one chosen per customer:
+SHARDS (64) tally partitions, one chosen per customer:
 
 - `ORG#o#BADGE#b#T#kk` / `T`: shard kk's `earned` and `issued` counts and the badge `version` it was last told
   of (absent: the version the badge was created with). Every change of the badge's definition, claims or
@@ -25,7 +25,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SHARDS = 32  # each shard takes ~1/32 of a badge's earns: 32 x 1,000 WCU/s of partition throughput
+# Each shard takes ~1/64 of a badge's earns, so 64 x 1,000 WCU/s of partition throughput and 64 items to take
+# turns at transactions; a definition change writes all of them and the badge in one transaction (100 items at
+# most), and one BatchGetItem (100 keys) reads a badge's counts.
+SHARDS = 64
 TALLY_SK = "T"
 _FIBONACCI = 0x9E3779B97F4A7C15  # 2^64 / golden ratio: consecutive or strided ids land far apart
 _WORD = (1 << 64) - 1
