@@ -28,7 +28,8 @@ class Written:
 
 
 class WriteMeter:
-    """Meters every DynamoDB call of `client` into the request begun last (`begin`); not thread-safe."""
+    """Meters every DynamoDB call of `client` into the request begun last (`begin`). Writes are metered one
+    call at a time (the service makes its writes in sequence); reads made side by side only count as calls."""
 
     def __init__(self, client, region: str = "us-east-1") -> None:
         self.requests: list[Written] = []
@@ -47,7 +48,7 @@ class WriteMeter:
     def _before(self, model, params, **_) -> None:
         if not self.requests:
             return
-        self.requests[-1].calls.append(model.name)
+        self.requests[-1].calls.append(model.name)  # list.append is atomic: reads side by side are safe
         if model.name == "TransactWriteItems":
             actions = [next(iter(action.items())) for action in params["TransactItems"]]
             targets = [(body["TableName"], body.get("Key") or body.get("Item"), True) for _, body in actions]

@@ -48,7 +48,7 @@ from badges.store.tallies import (
 
 # An earn whose badge-wide units meet full shards looks for room again at most this many times (each look is
 # one read of every shard; more than a couple means revokes and earns racing on the last units of a limit).
-_PLACEMENTS = 6
+_PLACEMENTS = 10
 
 
 def customer_key(org_id: int, customer_id: int) -> str:
@@ -119,8 +119,8 @@ class DynamoEarnStore:
         customer_counters = [c for c in plan.limits.counters if c.scope == "customer"]
         cells = {cell.sk: cell for cell in badge_cells(plan.limits)}
         parts = sorted(placement.parts.items(), key=lambda part: part[0][1] != TALLY_SK)  # the tally first
-        plan.counters = [(f"{customer_key(org, plan.customer_id)}#BADGE#{badge.id}", c.item, c.adds)
-                         for c in customer_counters]
+        customer_pk = f"{customer_key(org, plan.customer_id)}#BADGE#{badge.id}"
+        plan.counters = [(customer_pk, c.item, c.adds) for c in customer_counters]
         plan.counters += [(tally_pk(org_key(org), badge.id, shard), sk, adds) for (shard, sk), adds in parts]
         items: list[dict] = [self._put_request(org, plan.operation, plan.request_key, plan.result, plan.at)]
         (tally_shard, _), tally_adds = parts[0]
@@ -142,8 +142,7 @@ class DynamoEarnStore:
                 "ExpressionAttributeValues": to_item({":true": True, ":issued": plan.issued_id,
                                                       ":event": plan.event})}})
         first_counter = len(items)
-        items += [self._add(pk, sk, adds, 1, c.limit)
-                  for (pk, sk, adds), c in zip(plan.counters, customer_counters, strict=False)]
+        items += [self._add(customer_pk, c.item, c.adds, 1, c.limit) for c in customer_counters]
         first_cell = len(items)
         items += [self._add(tally_pk(org_key(org), badge.id, shard), sk, adds, 1, _quota_of(cells[sk], shard))
                   for (shard, sk), adds in parts[1:]]
