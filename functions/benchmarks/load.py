@@ -95,6 +95,7 @@ class Report:
     wall_seconds: float | None = None
     rss_peak_mib: float | None = None
     rss_end_mib: float | None = None
+    server_cpu_ms_per_earn: float | None = None  # the server's CPU time (user + system) in the load phase, per earn
     checkpoints: list[Checkpoint] = field(default_factory=list)
     spurious_809_replays: list[str] = field(default_factory=list)  # the first few: sent, and what was replayed
 
@@ -193,6 +194,17 @@ def memory_mib(pid: int | None) -> tuple[float | None, float | None]:
             round(kib["VmHWM"] / 1024, 1) if "VmHWM" in kib else None)
 
 
+def cpu_seconds(pid: int | None) -> float | None:
+    """A process's CPU time so far (user + system, all threads), from /proc; None where that cannot be read."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: fields 14 and 15
+
+
 def percentile(values: list[float], fraction: float) -> float:
     """Nearest-rank percentile; 0 for no values."""
     if not values:
@@ -202,9 +214,10 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def drive(base_url: str, username: str, password: str, badge_id: str, knobs: Knobs,
-          server_pid: int | None = None) -> tuple[list[Answer], float, dict[int, float | None]]:
+          server_pid: int | None = None) -> tuple[list[Answer], float, dict[int, float | None], float | None]:
     """Send `knobs.earns` earns of the badge for distinct customers, each exactly once, from `knobs.callers`
-    threads; returns the answers, the load phase's seconds, and the server's RSS when each checkpoint was hit."""
+    threads; returns the answers, the load phase's seconds, the server's RSS when each checkpoint was hit, and the
+    server's CPU seconds in the load phase."""
     run = f"{time.time_ns():x}"
     answers: list[Answer] = []
     rss_at: dict[int, float | None] = {}
@@ -244,6 +257,7 @@ def drive(base_url: str, username: str, password: str, badge_id: str, knobs: Kno
             api.close()
 
     threads = [threading.Thread(target=caller, name=f"caller-{n}", daemon=True) for n in range(knobs.callers)]
+    cpu_before = cpu_seconds(server_pid)
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -256,7 +270,10 @@ def drive(base_url: str, username: str, password: str, badge_id: str, knobs: Kno
                 with lock:
                     done, ok = len(answers), successes
                 print(f"  {reported - started:6.0f} s: {done} answered, {ok} earned", file=sys.stderr, flush=True)
-    return answers, time.perf_counter() - started, rss_at
+    seconds = time.perf_counter() - started
+    cpu_after = cpu_seconds(server_pid)
+    cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
+    return answers, seconds, rss_at, cpu
 
 
 def checkpoints(answers: list[Answer], rss_at: dict[int, float | None]) -> list[Checkpoint]:
@@ -289,7 +306,7 @@ def run_load(base_url: str, username: str, password: str, knobs: Knobs, server_p
     api = Api(base_url, username, password, knobs.timeout)
     try:
         badge_id = create_badge(api, knobs.cap)
-        answers, seconds, rss_at = drive(base_url, username, password, badge_id, knobs, server_pid)
+        answers, seconds, rss_at, cpu = drive(base_url, username, password, badge_id, knobs, server_pid)
         stored, reads = settled_earned_count(api, badge_id, knobs.timeout)
     finally:
         api.close()
@@ -309,7 +326,8 @@ def run_load(base_url: str, username: str, password: str, knobs: Knobs, server_p
         unavailable_503=statuses.count(503), other_5xx=sum(500 <= s < 600 and s != 503 for s in statuses),
         transport_errors=statuses.count(0), earned_count=stored, earned_count_reads=reads,
         counts_match=stored == ok_200,
-        checkpoints=checkpoints(answers, rss_at) if knobs.earns >= LARGE else [])
+        checkpoints=checkpoints(answers, rss_at) if knobs.earns >= LARGE else [],
+        server_cpu_ms_per_earn=round(cpu * 1000 / len(answers), 2) if cpu is not None and answers else None)
     if knobs.cap is not None:
         report.early_1021 = early_refusals(answers, knobs.cap)
     return report
@@ -369,6 +387,7 @@ def render(report: Report) -> str:
         ("load phase", f"{report.load_seconds} s"),
         ("earns/s", f"{report.earns_per_second}"),
         ("latency p50 / p99", f"{report.p50_ms} / {report.p99_ms} ms"),
+        ("server CPU per earn", f"{report.server_cpu_ms_per_earn} ms (user + system, load phase)"),
         ("2xx", f"{report.ok_2xx}"),
         ("4xx", f"{report.client_4xx}  (809, all spurious: {report.spurious_809}; 1021: {report.refused_1021})"),
         ("503", f"{report.unavailable_503}"),
