@@ -1,4 +1,4 @@
-"""The local DynamoDB: moto's server as the engine, one request at a time, with DynamoDB's rules in front of it."""
+"""The local DynamoDB: moto as the engine, one request at a time, with DynamoDB's rules in front of it."""
 from __future__ import annotations
 
 import io
@@ -8,11 +8,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.request import Request
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.responses import DynamoHandler
 
 from local_dynamodb import install_engine, wire
 from local_dynamodb.contention import PLAIN, TRANSACTION, Holds
@@ -49,8 +52,9 @@ class _Target:
 
 
 class LocalDynamoDB:
-    """A WSGI app: every AWS request goes to moto's app, one at a time (moto is not thread-safe); DynamoDB's
-    writes and transactional reads pass the modelled rules first, and a write answers when its hold ends."""
+    """A WSGI app: every AWS request goes to moto, one at a time (moto is not thread-safe), a DynamoDB request
+    straight to moto's DynamoDB handler and any other to moto's app; DynamoDB's writes and transactional reads pass
+    the modelled rules first, and a write answers when its hold ends."""
 
     def __init__(self, engine_app: Callable, settings: ModelSettings | None = None,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
@@ -66,10 +70,15 @@ class LocalDynamoDB:
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
-        operation = target[len(_TARGET_PREFIX):] if target.startswith(_TARGET_PREFIX) else ""
-        if operation not in _MODELLED:
+        if not target.startswith(_TARGET_PREFIX):
             with self._lock:
                 return list(self._engine_app(environ, start_response))
+        operation = target[len(_TARGET_PREFIX):]
+        if operation not in _MODELLED:
+            with self._lock:
+                status, headers, chunks = self._call_engine(environ)
+            start_response(status, headers)
+            return chunks
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         environ["wsgi.input"] = io.BytesIO(body)
         with self._lock:
@@ -188,8 +197,13 @@ class LocalDynamoDB:
         found = _REGION.search(environ.get("HTTP_AUTHORIZATION", ""))
         return dynamodb_backends[DEFAULT_ACCOUNT_ID][found.group(1) if found else "us-east-1"]
 
-    def _call_engine(self, environ: dict) -> Answer:
-        started: list = []
-        chunks = list(self._engine_app(environ, lambda status, headers, exc_info=None: started.extend([status,
-                                                                                                        headers])))
-        return started[0], list(started[1]), chunks
+    @staticmethod
+    def _call_engine(environ: dict) -> Answer:
+        """moto's answer to a DynamoDB request, from its DynamoDB handler itself, as moto's in-process mock calls it:
+        its server's Flask app and per-request service lookup would add nothing but time."""
+        request = Request(environ)
+        status, headers, body = DynamoHandler.dispatch(request, request.raw_url, dict(request.headers))
+        chunk = body.encode() if isinstance(body, str) else body
+        headers = {str(name).lower(): str(value) for name, value in headers.items() if name != "status"}
+        headers["content-length"] = str(len(chunk))
+        return f"{status} {HTTPStatus(int(status)).phrase}", list(headers.items()), [chunk]
