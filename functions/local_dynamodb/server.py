@@ -18,9 +18,12 @@ from urllib.parse import unquote, urlsplit
 
 import boto3
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from werkzeug.exceptions import InternalServerError
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from local_dynamodb.model import LocalDynamoDB, ModelSettings
+
+_log = logging.getLogger("local_dynamodb")
 
 
 class EmbeddedAWS:
@@ -71,8 +74,15 @@ class InProcess:
         if request.url != self._endpoint and not request.url.startswith(self._endpoint + "/"):
             return None  # another endpoint: botocore sends it
         started: list = []
-        body = b"".join(self._app(self._environ(request), lambda status, headers, exc_info=None: started.extend(
-            [status, headers])))
+        environ = self._environ(request)
+        try:
+            body = b"".join(self._app(environ, lambda status, headers, exc_info=None: started.extend(
+                [status, headers])))
+        except Exception:  # as werkzeug's server answers an app that raised: a 500, the traceback on stderr
+            _log.exception("Error on request %s %s", request.method, request.url)
+            started.clear()
+            body = b"".join(InternalServerError()(environ, lambda status, headers, exc_info=None: started.extend(
+                [status, headers])))
         status, headers = started
         return AWSResponse(request.url, int(status.split(" ", 1)[0]), dict(headers), _Raw(body))
 

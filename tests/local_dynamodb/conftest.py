@@ -33,9 +33,7 @@ def start_store(clock, started):
         store = EmbeddedAWS(ModelSettings(**settings), clock=clock.monotonic, sleep=lambda _: None).start()
         started.append(store)
         urlopen(Request(f"{store.endpoint}/moto-api/reset", method="POST")).read()  # moto's state is per process
-        client = boto3.client("dynamodb", endpoint_url=store.endpoint, region_name="us-east-1",
-                              aws_access_key_id="local", aws_secret_access_key="local",
-                              config=Config(retries={"total_max_attempts": 1}))
+        client = client_of(store)
         client.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
                             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
                                        {"AttributeName": "sk", "KeyType": "RANGE"}],
@@ -46,6 +44,14 @@ def start_store(clock, started):
     yield start
     for store in started:
         store.stop()
+
+
+def client_of(store: EmbeddedAWS, session: boto3.session.Session | None = None) -> object:
+    """A client of the store without SDK retries: of boto3's default session, it reaches the store in this process
+    without a socket; of a session of its own, over the store's loopback address, as another process would."""
+    return (session or boto3).client("dynamodb", endpoint_url=store.endpoint, region_name="us-east-1",
+                                     aws_access_key_id="local", aws_secret_access_key="local",
+                                     config=Config(retries={"total_max_attempts": 1}))
 
 
 @pytest.fixture
