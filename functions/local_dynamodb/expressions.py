@@ -1,0 +1,51 @@
+"""Expressions: an expression string is read once, not on every use (moto reads it three times per action).
+
+Models nothing new: "Using expressions in DynamoDB" (developer guide) says what an UpdateExpression or a
+ConditionExpression means, and moto still decides it. moto lexes a condition and parses an update expression each
+time it meets one: when the handler validates a transaction, when the engine checks its conditions, and when it
+applies an update; a service sends the same few expression strings with different values. Here the part that
+depends on the string alone is kept, keyed by the string:
+
+- a condition's tokens (moto's lexer output, immutable named tuples; each use gets its own sequence of them, so
+  moto's parser, which consumes the sequence, then resolves names and values per call exactly as before);
+- an update expression's syntax tree, before names and values are resolved: moto's validator works on its own
+  deep copy of the tree, and everything else only reads it.
+
+A malformed expression raises as before, every time (errors are not kept).
+"""
+from __future__ import annotations
+
+from collections import deque
+from functools import lru_cache
+
+from moto.dynamodb.comparisons import ConditionExpressionParser
+from moto.dynamodb.parsing.ast_nodes import UpdateExpression
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+KEPT = 4096  # distinct expression strings kept, least recently used forgotten first
+
+_moto_lex = ConditionExpressionParser._lex_condition_expression
+_moto_make = UpdateExpressionParser.make.__func__  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=KEPT)
+def condition_tokens(expression: str) -> tuple[ConditionExpressionParser.Node, ...]:
+    return tuple(_moto_lex(ConditionExpressionParser(expression, None, None)))
+
+
+@lru_cache(maxsize=KEPT)
+def update_tree(expression: str) -> UpdateExpression:
+    return _moto_make(UpdateExpressionParser, expression)
+
+
+def _lex(self: ConditionExpressionParser) -> deque:
+    return deque(condition_tokens(self.condition_expression))
+
+
+def _make(cls: type, expression: str) -> UpdateExpression:
+    return update_tree(expression) if cls is UpdateExpressionParser else _moto_make(cls, expression)
+
+
+def install() -> None:
+    ConditionExpressionParser._lex_condition_expression = _lex  # type: ignore[method-assign]
+    UpdateExpressionParser.make = classmethod(_make)  # type: ignore[method-assign,assignment]
