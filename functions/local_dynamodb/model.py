@@ -1,6 +1,8 @@
 """The local DynamoDB: moto as the engine, one request at a time, with DynamoDB's rules in front of it."""
 from __future__ import annotations
 
+import functools
+import inspect
 import io
 import json
 import re
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
+import moto.core.responses
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.request import Request
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
@@ -31,6 +34,12 @@ _REGION = re.compile(r"Credential=[^/]*/[^/]*/([^/]+)/dynamodb/")
 _JSON = [("Content-Type", "application/x-amz-json-1.0")]
 
 Answer = tuple[str, list[tuple[str, str]], list[bytes]]
+
+
+@functools.cache
+def _handler_methods(handler: type) -> frozenset[str]:
+    """The methods of one of moto's handler classes, which moto looks up by inspecting the class on every request."""
+    return frozenset(name for name, _ in inspect.getmembers(handler, predicate=inspect.isfunction))
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,7 @@ class LocalDynamoDB:
     def __init__(self, engine_app: Callable, settings: ModelSettings | None = None,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
         install_engine()
+        moto.core.responses.method_names_from_class = _handler_methods  # type: ignore[attr-defined]
         self.settings = settings or ModelSettings()
         self._engine_app = engine_app
         self._clock, self._sleep = clock, sleep
