@@ -9,13 +9,16 @@ import itertools
 import sys
 import threading
 import time
+import traceback
 import uuid
+from collections import UserDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from badges.api import observability
 from badges.api.envelope import error_response
 from badges.domain.errors import Err, ErrorDetail
 from badges.routes import AUTHORIZER_HANDLER, BASE_PATH, FALLBACK_HANDLER, ROUTES, find_route
@@ -79,10 +82,35 @@ class Function:
             self._idle.append(self._new_instance())
 
 
+class _PerThread(UserDict):
+    """A dict of which each thread sees its own."""
+
+    def __init__(self) -> None:  # not super().__init__: it would assign `data`, here each thread's own
+        self._local = threading.local()
+
+    @property
+    def data(self) -> dict:  # type: ignore[override]
+        if not hasattr(self._local, "data"):
+            self._local.data = {}
+        return self._local.data
+
+
+def metrics_per_invocation(metrics: Any) -> None:
+    """Each invocation keeps its own metrics, as each Lambda sandbox does. Powertools keeps them in dicts that every
+    Metrics object of a process shares (one invocation at a time in Lambda), so side by side in threads, one
+    instance flushed another's metrics, or failed flushing them while another added one (a 502). An invocation
+    runs in one thread, so the dicts become one per thread."""
+    for name in ("metric_set", "dimension_set", "metadata_set"):
+        per_thread = _PerThread()
+        setattr(metrics, name, per_thread)
+        setattr(metrics.provider, name, per_thread)
+
+
 class Gateway:
     """Turns an HTTP request into what API Gateway would answer: (status, headers, body)."""
 
     def __init__(self):
+        metrics_per_invocation(observability.metrics)
         self._functions = {name: Function(name) for name in
                            [r.handler for r in ROUTES] + [FALLBACK_HANDLER, AUTHORIZER_HANDLER]}
 
@@ -108,7 +136,8 @@ class Gateway:
         handler = route.handler if route else FALLBACK_HANDLER
         try:
             return self._result(self._functions[handler].invoke(event))
-        except Exception:  # a Lambda crash: API Gateway answers 502 without details
+        except Exception:  # a Lambda crash: API Gateway answers 502 without details; Lambda logs the error
+            traceback.print_exc()
             return self._result(error_response(502, [ErrorDetail.of(Err.INTERNAL)]))
 
     def _authorize(self, method: str, path: str, headers: dict[str, list[str]], request_id: str) -> dict | int:
