@@ -73,17 +73,12 @@ class InProcess:
     def __call__(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
         if request.url != self._endpoint and not request.url.startswith(self._endpoint + "/"):
             return None  # another endpoint: botocore sends it
-        started: list = []
         environ = self._environ(request)
         try:
-            body = b"".join(self._app(environ, lambda status, headers, exc_info=None: started.extend(
-                [status, headers])))
+            status, headers, body = _answer(self._app, environ)
         except Exception:  # as werkzeug's server answers an app that raised: a 500, the traceback on stderr
             _log.exception("Error on request %s %s", request.method, request.url)
-            started.clear()
-            body = b"".join(InternalServerError()(environ, lambda status, headers, exc_info=None: started.extend(
-                [status, headers])))
-        status, headers = started
+            status, headers, body = _answer(InternalServerError(), environ)
         return AWSResponse(request.url, int(status.split(" ", 1)[0]), dict(headers), _Raw(body))
 
     def _environ(self, request: AWSPreparedRequest) -> dict[str, Any]:
@@ -94,23 +89,29 @@ class InProcess:
             body = body.read()
         if isinstance(body, str):
             body = body.encode()
-        environ: dict[str, Any] = {
+        environ: dict[str, Any] = {"HTTP_HOST": url.netloc}
+        for name, value in request.headers.items():
+            key = name.upper().replace("-", "_")
+            if key == "CONTENT_LENGTH":
+                continue  # the body's own, below
+            environ[key if key == "CONTENT_TYPE" else "HTTP_" + key] = \
+                value.decode() if isinstance(value, bytes) else value
+        environ.update({
             "REQUEST_METHOD": request.method, "SCRIPT_NAME": "", "PATH_INFO": unquote(url.path) or "/",
             "QUERY_STRING": url.query, "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
             "CONTENT_LENGTH": str(len(body)), "RAW_URI": url.path + (f"?{url.query}" if url.query else ""),
             "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
             "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
             **self._server,
-        }
-        environ["HTTP_HOST"] = url.netloc
-        for name, value in request.headers.items():
-            key = name.upper().replace("-", "_")
-            if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                environ[key] = value.decode() if isinstance(value, bytes) else value
-            else:
-                environ["HTTP_" + key] = value.decode() if isinstance(value, bytes) else value
-        environ["CONTENT_LENGTH"] = str(len(body))
+        })
         return environ
+
+
+def _answer(app: Callable, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    """A WSGI app's answer: status line, headers and the whole body."""
+    started: list = []
+    body = b"".join(app(environ, lambda status, headers, exc_info=None: started.extend([status, headers])))
+    return started[0], started[1], body
 
 
 class _Raw(io.BytesIO):
