@@ -12,6 +12,7 @@ TABLE_ENV_PREFIX = "BADGES_TABLE_"
 # The secret (ARN or name) holding the OAuth signing keys, and how long the authorizer keeps what it verified.
 OAUTH_SECRET_ENV = "BADGES_OAUTH_SECRET_ID"
 AUTH_CACHE_TTL_ENV = "BADGES_AUTH_CACHE_TTL"
+_TRUTHY = {"1", "y", "yes", "t", "true", "on"}
 
 
 def table_env_var(logical_name: str) -> str:
@@ -42,6 +43,15 @@ def settings() -> Settings:
         secrets_endpoint=os.environ.get("BADGES_SECRETS_ENDPOINT") or None,
         auth_cache_ttl=int(os.environ.get(AUTH_CACHE_TTL_ENV, "300")),
     )
+
+
+def tracing_enabled() -> bool:
+    """Whether the functions trace to X-Ray, by Powertools' own rule: in Lambda (not under SAM or Chalice local),
+    unless POWERTOOLS_TRACE_DISABLED is true."""
+    if os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").strip().lower() in _TRUTHY:
+        return False
+    return bool(os.environ.get("LAMBDA_TASK_ROOT")) and not (
+        os.environ.get("AWS_SAM_LOCAL") or os.environ.get("AWS_CHALICE_CLI_MODE"))
 
 
 @dataclass(frozen=True)

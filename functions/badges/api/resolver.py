@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from badges.api.envelope import JSON, error_body, error_response
 from badges.api.jsonc import strip_comments
-from badges.api.observability import logger, metrics, tracer
+from badges.api.observability import logger, metrics, traced
 from badges.domain.errors import BadgesError, Err, ErrorDetail
 from badges.domain.fields import CODED_ERROR
 from badges.domain.identity import Caller
@@ -143,7 +143,7 @@ def entrypoint(app: BadgesResolver) -> Callable[[dict, LambdaContext], dict]:
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @metrics.log_metrics
-    @tracer().capture_lambda_handler(capture_response=False)
+    @traced
     def lambda_handler(event: dict, context: LambdaContext) -> dict:
         with invocation_budget(context):
             return app.resolve(event, context)
