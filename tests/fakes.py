@@ -80,7 +80,11 @@ class InMemoryBadgeStore:
         self.badges[(new.orgId, new.id)] = new.model_copy(
             update={"issuedCount": stored.issuedCount, "earnedCount": stored.earnedCount})
 
-    def list_badges(self, org_id: int, filters: BadgeFilters, now, limit: int, token: str | None) -> Page[Badge]:
+    def counts(self, org_id: int, badge_ids: list[str]) -> dict[str, tuple[int, int]]:
+        return {bid: (b.earnedCount, b.issuedCount) for bid in badge_ids if (b := self.badges.get((org_id, bid)))}
+
+    def list_badges(self, org_id: int, filters: BadgeFilters, now, limit: int, token: str | None,
+                    counted: bool = True) -> Page[Badge]:
         after = decode_token(token, "BADGE#")[len("BADGE#"):] if token else ""
 
         def matches(badge: Badge) -> bool:

@@ -9,7 +9,15 @@ from badges.store.dynamo import badge_store, dynamodb_client
 from badges.store.ports import StaleWrite
 from badges.store.tallies import SHARDS
 from benchmarks.writes import WriteMeter
-from handlers import claim_badge, deactivate_badge, issue_bulk, revoke_earn, unclaim_badge, update_badge
+from handlers import (
+    claim_badge,
+    deactivate_badge,
+    get_customer_badges,
+    issue_bulk,
+    revoke_earn,
+    unclaim_badge,
+    update_badge,
+)
 from tests.integration.conftest import call
 from tests.integration.test_earning import DAY, OWNER, _fresh_cache, codes, counts, earn_now, live_badge
 
@@ -169,3 +177,17 @@ def test_a_change_to_what_counts_loses_to_an_earn_that_lands_first(dynamodb):
     with pytest.raises(StaleWrite):
         store.replace_badge(before, changed, uncounted=True)
     assert store.get_badge(100458, badge["id"]).definition == before.definition
+
+
+def test_a_customers_views_show_the_badges_issued_count_and_the_customers_own_earned_count(dynamodb):
+    badge = live_badge(earnType="ISSUE_EARN")
+    for customer in (1, 2, 3):
+        body = {"badgeMetaId": badge["id"], "customers": [customer], "requestId": f"v{customer}"}
+        assert call(issue_bulk, "POST", "/badgeMeta/customer/issueBulk", body)[0] == 200
+    assert earn_now(badge["id"], customer=2)[0] == 200
+    assert earn_now(badge["id"], customer=3)[0] == 200
+    for badge_type, earned in (("AVAILABLE", 0), ("EARNED", 1)):
+        status, answer, _ = call(get_customer_badges, "GET", f"/customer/{2 if earned else 1}?badgeType={badge_type}")
+        assert status == 200, answer
+        [entry] = [b for b in answer["data"]["badges"] if b["badgeMetaId"] == badge["id"]]
+        assert (entry["issuedCount"], entry["earnedCount"]) == (3, earned)

@@ -321,19 +321,19 @@ class DynamoBadgeStore:
         response = self._client.get_item(TableName=self._table, Key=badge_key(org_id, badge_id), ConsistentRead=True)
         if "Item" not in response:
             return None
-        counts = self._counts(org_id, [badge_id]) if counted else {}
+        counts = self.counts(org_id, [badge_id]) if counted else {}
         return self._badge_of(response["Item"], counts.get(badge_id, (0, 0)))
 
     def many(self, org_id: int, badge_ids: list[str]) -> list[Badge]:
-        """The org's badges with these ids that exist, with their counts."""
+        """The org's badges with these ids that exist, without their counts."""
         items = get_many(self._client, self._table, [badge_key(org_id, bid) for bid in badge_ids], consistent=False)
-        return self._counted(org_id, items)
+        return [self._badge_of(item) for item in items]
 
     def _counted(self, org_id: int, items: list[dict]) -> list[Badge]:
-        counts = self._counts(org_id, [item["id"]["S"] for item in items])
+        counts = self.counts(org_id, [item["id"]["S"] for item in items])
         return [self._badge_of(item, counts[item["id"]["S"]]) for item in items]
 
-    def _counts(self, org_id: int, badge_ids: list[str]) -> dict[str, tuple[int, int]]:
+    def counts(self, org_id: int, badge_ids: list[str]) -> dict[str, tuple[int, int]]:
         """Each badge's (earned, issued): the sums over its tally shards, read strongly consistent."""
         keys = [to_item({"pk": tally_pk(org_key(org_id), bid, shard), "sk": TALLY_SK})
                 for bid in badge_ids for shard in range(SHARDS)]
@@ -433,7 +433,7 @@ class DynamoBadgeStore:
         raise ServiceUnavailable()
 
     def list_badges(self, org_id: int, filters: BadgeFilters, now: Decimal, limit: int,
-                    token: str | None) -> Page[Badge]:
+                    token: str | None, counted: bool = True) -> Page[Badge]:
         conditions, values = [], {}
         if filters.earn_type:
             conditions.append("earnType = :earnType")
@@ -453,7 +453,8 @@ class DynamoBadgeStore:
         extra = {"FilterExpression": " AND ".join(conditions), "ExpressionAttributeValues": to_item(values)} \
             if conditions else {}
         items, next_token = query_page(self._client, self._table, org_id, BADGE_PREFIX, limit, token, **extra)
-        return Page(items=self._counted(org_id, items), next_token=next_token)
+        badges = self._counted(org_id, items) if counted else [self._badge_of(item) for item in items]
+        return Page(items=badges, next_token=next_token)
 
 
 _STATUS_CONDITIONS = {

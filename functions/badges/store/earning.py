@@ -282,7 +282,7 @@ class DynamoEarnStore:
                            "ExpressionAttributeValues": to_item(values)}}
 
     def badges(self, org_id: int, badge_ids: list[str]) -> dict[str, Badge]:
-        """The org's badges with these ids, with their counts."""
+        """The org's badges with these ids, without their counts."""
         return {badge.id: badge for badge in self._badges.many(org_id, list(dict.fromkeys(badge_ids)))}
 
 

@@ -74,8 +74,13 @@ class BadgeStore(Protocol):
     def set_claim(self, org_id: int, badge_id: str, claim: Claim) -> None:
         """Make the owner's claim active or not, in one conditional write (ClaimRefused when not allowed)."""
 
-    def list_badges(self, org_id: int, filters: BadgeFilters, now, limit: int, token: str | None) -> Page[Badge]:
-        """Up to `limit` of the org's badges matching the filters, in creation order, from where `token` left off."""
+    def list_badges(self, org_id: int, filters: BadgeFilters, now, limit: int, token: str | None,
+                    counted: bool = True) -> Page[Badge]:
+        """Up to `limit` of the org's badges matching the filters, in creation order, from where `token` left off;
+        with their counts unless not `counted`."""
+
+    def counts(self, org_id: int, badge_ids: list[str]) -> dict[str, tuple[int, int]]:
+        """Each badge's (earnedCount, issuedCount) as they stand."""
 
 
 @dataclass(frozen=True)
@@ -143,4 +148,4 @@ class EarnStore(Protocol):
         """Make the earn inactive and give back its units (NotActive if it already was)."""
 
     def badges(self, org_id: int, badge_ids: list[str]) -> dict[str, Badge]:
-        """The org's badges with these ids."""
+        """The org's badges with these ids, without their counts."""
