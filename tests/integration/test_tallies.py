@@ -12,6 +12,7 @@ from benchmarks.writes import WriteMeter
 from handlers import (
     claim_badge,
     deactivate_badge,
+    earn,
     get_customer_badges,
     issue_bulk,
     revoke_earn,
@@ -19,7 +20,7 @@ from handlers import (
     update_badge,
 )
 from tests.integration.conftest import call
-from tests.integration.test_earning import DAY, OWNER, _fresh_cache, codes, counts, earn_now, live_badge
+from tests.integration.test_earning import DAY, OWNER, _fresh_cache, codes, counts, earn_body, earn_now, live_badge
 
 __all__ = ["_fresh_cache"]  # the badge cache starts empty in every test here too
 
@@ -191,3 +192,18 @@ def test_a_customers_views_show_the_badges_issued_count_and_the_customers_own_ea
         assert status == 200, answer
         [entry] = [b for b in answer["data"]["badges"] if b["badgeMetaId"] == badge["id"]]
         assert (entry["issuedCount"], entry["earnedCount"]) == (3, earned)
+
+
+def test_once_a_cap_is_used_up_a_refusal_reads_the_shards_once_and_writes_nothing_and_a_repeat_is_still_809(dynamodb):
+    badge = live_badge(badgeConstraints=badge_wide("fixed-value", 2))
+    first = earn_body(badge["id"], customer=0)
+    assert call(earn, "POST", "/customer/earn", first)[0] == 200
+    assert earn_now(badge["id"], customer=1)[0] == 200
+    assert codes(earn_now(badge["id"], customer=2)[1]) == [1021]  # found full: remembered
+    meter = WriteMeter(dynamodb_client())
+    request = meter.begin()
+    assert codes(earn_now(badge["id"], customer=3)[1]) == [1021]
+    assert request.calls == ["BatchGetItem", "GetItem"] and not request.units  # shards, then the requestId
+    status, answer, _ = call(earn, "POST", "/customer/earn", first)
+    assert (status, codes(answer)) == (400, [809])
+    assert counts(badge["id"])[0] == 2

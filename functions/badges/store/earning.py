@@ -49,6 +49,10 @@ from badges.store.tallies import (
 # An earn whose badge-wide units meet full shards looks for room again at most this many times (each look is
 # one read of every shard; more than a couple means revokes and earns racing on the last units of a limit).
 _PLACEMENTS = 10
+# Counters this process saw full on every shard: (org, badge, version, sk, attribute) -> each shard's `freed` then.
+# An earn that meets one reads the shards once and, if no unit was freed since, is refused without a write.
+_EXHAUSTED: dict[tuple, list[int]] = {}
+_EXHAUSTED_SIZE = 1024
 
 
 def customer_key(org_id: int, customer_id: int) -> str:
@@ -90,27 +94,58 @@ class DynamoEarnStore:
         no room for is taken on another shard; refused only when no shard has room (store.tallies)."""
         cells = badge_cells(plan.limits)
         home = home_shard(plan.customer_id, cells)
-        placement = Placement.at(home, cells)
+        placement = self._known_full(plan, cells, home) or Placement.at(home, cells)
         for _ in range(_PLACEMENTS):
             refusals, badge_part_failed = self._try_earn(plan, placement)
             if not badge_part_failed and not refusals:
                 return
             if badge_part_failed:
-                seen = self._shards(plan.org_id, plan.badge.id, cells)
-                if any(item.get("version", plan.badge.version) != plan.badge.version
-                       for (_, sk), item in seen.items() if sk == TALLY_SK):
-                    raise StaleWrite(plan.badge.id)
+                seen = self._fresh_shards(plan, cells)
             if refusals:
                 raise EarnRefused(refusals)
             placed = place(cells, seen, home)
             if isinstance(placed, Full):
                 again = self._shards(plan.org_id, plan.badge.id, [placed.cell])
                 if freed(again, placed.cell.sk) == freed(seen, placed.cell.sk):
-                    cell = placed.cell
-                    raise EarnRefused([Refusal("badge_limit", cell.reference, cell.describes, cell.limit)])
+                    self._refuse_full(plan, placed.cell, placed.attribute, freed(again, placed.cell.sk))
                 continue  # a revoke gave a unit back while we looked: look again
             placement = placed
         raise ServiceUnavailable()
+
+    def _fresh_shards(self, plan: EarnPlan, cells: list[Cell]) -> dict[tuple[int, str], dict]:
+        """Every shard's items of the cells, or StaleWrite if a shard holds another version of the badge."""
+        seen = self._shards(plan.org_id, plan.badge.id, cells)
+        if any(item.get("version", plan.badge.version) != plan.badge.version
+               for (_, sk), item in seen.items() if sk == TALLY_SK):
+            raise StaleWrite(plan.badge.id)
+        return seen
+
+    def _refuse_full(self, plan: EarnPlan, cell: Cell, attribute: str, freed_then: list[int]) -> None:
+        """1021: at one instant no shard had room for the cell; remembered with the shards' `freed` counts."""
+        if len(_EXHAUSTED) >= _EXHAUSTED_SIZE:
+            _EXHAUSTED.clear()
+        _EXHAUSTED[(plan.org_id, plan.badge.id, plan.badge.version, cell.sk, attribute)] = freed_then
+        raise EarnRefused([Refusal("badge_limit", cell.reference, cell.describes, cell.limit)])
+
+    def _known_full(self, plan: EarnPlan, cells: list[Cell], home: int) -> Placement | None:
+        """For an earn that needs a counter this process saw full: one read of the shards. If none was given a
+        unit back since (`freed` unchanged), every shard has been full all along, at the badge's version: refused
+        (after a repeated requestId is answered as such), with no write. Otherwise where there is room now."""
+        known = [(cell, attribute, _EXHAUSTED.get((plan.org_id, plan.badge.id, plan.badge.version, cell.sk, attribute)))
+                 for cell in cells if cell.limit is not None for attribute in cell.adds]
+        known = [(cell, attribute, then) for cell, attribute, then in known if then is not None]
+        if not known:
+            return None
+        seen = self._fresh_shards(plan, cells)
+        for cell, attribute, then in known:
+            if freed(seen, cell.sk) == then:
+                first = self.request_result(plan.org_id, plan.operation, plan.request_key)
+                if first is not None:
+                    raise RequestRepeated(first)
+                self._refuse_full(plan, cell, attribute, then)
+            _EXHAUSTED.pop((plan.org_id, plan.badge.id, plan.badge.version, cell.sk, attribute), None)
+        placed = place(cells, seen, home)
+        return placed if isinstance(placed, Placement) else None
 
     def _try_earn(self, plan: EarnPlan, placement: Placement) -> tuple[list[Refusal], bool]:
         """Write the earn with its badge-wide units where `placement` says: no refusals and False when it is
