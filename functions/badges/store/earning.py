@@ -72,6 +72,10 @@ def badge_cells(limits: Limits) -> list[Cell]:
                      for c in limits.counters if c.scope == "badge")]
 
 
+def _exhausted_key(plan: EarnPlan, cell: Cell, attribute: str) -> tuple:
+    return plan.org_id, plan.badge.id, plan.badge.version, cell.sk, attribute
+
+
 def _quota_of(cell: Cell, shard: int) -> int | None:
     return None if cell.limit is None else quota(cell.limit, shard)
 
@@ -124,14 +128,14 @@ class DynamoEarnStore:
         """1021: at one instant no shard had room for the cell; remembered with the shards' `freed` counts."""
         if len(_EXHAUSTED) >= _EXHAUSTED_SIZE:
             _EXHAUSTED.clear()
-        _EXHAUSTED[(plan.org_id, plan.badge.id, plan.badge.version, cell.sk, attribute)] = freed_then
+        _EXHAUSTED[_exhausted_key(plan, cell, attribute)] = freed_then
         raise EarnRefused([Refusal("badge_limit", cell.reference, cell.describes, cell.limit)])
 
     def _known_full(self, plan: EarnPlan, cells: list[Cell], home: int) -> Placement | None:
         """For an earn that needs a counter this process saw full: one read of the shards. If none was given a
         unit back since (`freed` unchanged), every shard has been full all along, at the badge's version: refused
         (after a repeated requestId is answered as such), with no write. Otherwise where there is room now."""
-        known = [(cell, attribute, _EXHAUSTED.get((plan.org_id, plan.badge.id, plan.badge.version, cell.sk, attribute)))
+        known = [(cell, attribute, _EXHAUSTED.get(_exhausted_key(plan, cell, attribute)))
                  for cell in cells if cell.limit is not None for attribute in cell.adds]
         known = [(cell, attribute, then) for cell, attribute, then in known if then is not None]
         if not known:
@@ -143,7 +147,7 @@ class DynamoEarnStore:
                 if first is not None:
                     raise RequestRepeated(first)
                 self._refuse_full(plan, cell, attribute, then)
-            _EXHAUSTED.pop((plan.org_id, plan.badge.id, plan.badge.version, cell.sk, attribute), None)
+            _EXHAUSTED.pop(_exhausted_key(plan, cell, attribute), None)
         placed = place(cells, seen, home)
         return placed if isinstance(placed, Placement) else None
 
