@@ -72,7 +72,8 @@ class BadgeStore(Protocol):
         `uncounted`: only if the badge has no earns at the write (else StaleWrite)."""
 
     def set_claim(self, org_id: int, badge_id: str, claim: Claim) -> None:
-        """Make the owner's claim active or not, in one conditional write (ClaimRefused when not allowed)."""
+        """Make the owner's claim active or not, in one transaction conditioned on the badge as read, which also
+        gives every tally shard the badge's new version (ClaimRefused when not allowed)."""
 
     def list_badges(self, org_id: int, filters: BadgeFilters, now, limit: int, token: str | None,
                     counted: bool = True) -> Page[Badge]:
