@@ -2,16 +2,15 @@
 event hooks on a client of moto in this process, and which item the most requests share."""
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 
-from local_dynamodb.items import stored_size, write_units
+from local_dynamodb.items import item_id, key_of, stored_size, write_units
 
-_SINGLE = {"PutItem": "Item", "UpdateItem": "Key", "DeleteItem": "Key"}
+_SINGLE = ("PutItem", "UpdateItem", "DeleteItem")
 
 
 @dataclass
@@ -50,26 +49,25 @@ class WriteMeter:
             return
         self.requests[-1].calls.append(model.name)  # list.append is atomic: reads side by side are safe
         if model.name == "TransactWriteItems":
-            actions = [next(iter(action.items())) for action in params["TransactItems"]]
-            targets = [(body["TableName"], body.get("Key") or body.get("Item"), True) for _, body in actions]
+            targets = [(body, True) for action in params["TransactItems"] for body in action.values()]
         elif model.name in _SINGLE:
-            targets = [(params["TableName"], params[_SINGLE[model.name]], False)]
+            targets = [(params, False)]
         else:
             return
         self._pending = []
-        for table_name, source, transactional in targets:
-            table = self._table(table_name)
-            key = {name: source[name] for name in (table.hash_key_attr, table.range_key_attr) if name in source}
-            self._pending.append((table_name, key, transactional, stored_size(table, key)))
+        for body, transactional in targets:
+            table = self._table(body["TableName"])
+            key = key_of(table, body)
+            self._pending.append((body["TableName"], key, transactional, stored_size(table, key)))
 
     def _after(self, http_response, **_) -> None:
         if not self.requests or http_response.status_code != 200:
             self._pending = []
             return
         for table_name, key, transactional, before in self._pending:
-            after = stored_size(self._table(table_name), key)
-            item = (table_name, json.dumps(key, sort_keys=True))
-            self.requests[-1].units[item] = write_units(max(before, after), transactional)
+            table = self._table(table_name)
+            self.requests[-1].units[item_id(table, key)] = write_units(max(before, stored_size(table, key)),
+                                                                     transactional)
         self._pending = []
 
     def hottest(self) -> tuple[str | None, float]:

@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from badges.store.tallies import SHARDS, TALLY_SK, Cell, Full, Placement, home_shard, place, quota
+from badges.store.tallies import SHARDS, TALLY_SK, Cell, Full, Placement, home_shard, place, quota, tally_of, tally_pk
 
 
 @pytest.mark.parametrize("limit", [1, 2, 63, 64, 65, 100, 2_500, 10**12 + 7])
@@ -61,3 +61,9 @@ def test_cells_without_a_limit_stay_home():
     placed = place(cells, _seen({0: 1}, "FW#x#1", "n"), home=0)
     assert placed.parts == {(0, TALLY_SK): ["earned"], (1, "FW#x#1"): ["n"]}
     assert Placement.at(7, cells).parts == {(7, TALLY_SK): ["earned"], (7, "FW#x#1"): ["n"]}
+
+
+def test_a_tally_key_names_its_badge_and_shard_and_no_other_key_passes_for_one():
+    assert tally_of(tally_pk("ORG#7", "01a2b3", 63)) == ("01a2b3", 63)
+    assert tally_of("ORG#7#CUST#5#BADGE#01a2b3") is None
+    assert tally_of("ORG#7#BADGE#01a2b3#T#x") is None

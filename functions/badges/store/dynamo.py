@@ -19,7 +19,7 @@ from badges.domain.groups import Group
 from badges.store.pagination import decode_token, encode_token
 from badges.store.ports import BadgeFilters, ClaimRefused, Page, StaleWrite
 from badges.store.retry import CONNECT_TIMEOUT, READ_TIMEOUT, RetryingClient, cancellation_codes
-from badges.store.tallies import SHARDS, TALLY_SK, tally_pk
+from badges.store.tallies import SHARDS, TALLY_SK, tally_of, tally_pk
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -339,7 +339,7 @@ class DynamoBadgeStore:
                 for bid in badge_ids for shard in range(SHARDS)]
         counts = {bid: [0, 0] for bid in badge_ids}
         for item in get_many(self._client, self._table, keys):
-            badge_id = item["pk"]["S"].split("#BADGE#", 1)[1].rpartition("#T#")[0]
+            badge_id, _ = tally_of(item["pk"]["S"])
             counts[badge_id][0] += int(item.get("earned", {}).get("N", 0))
             counts[badge_id][1] += int(item.get("issued", {}).get("N", 0))
         return {bid: (earned, issued) for bid, (earned, issued) in counts.items()}

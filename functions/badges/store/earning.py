@@ -40,9 +40,9 @@ from badges.store.tallies import (
     Placement,
     freed,
     home_shard,
-    is_tally_pk,
     place,
     quota,
+    tally_of,
     tally_pk,
 )
 
@@ -100,7 +100,7 @@ class DynamoEarnStore:
         home = home_shard(plan.customer_id, cells)
         placement = self._known_full(plan, cells, home) or Placement.at(home, cells)
         for _ in range(_PLACEMENTS):
-            refusals, badge_part_failed = self._try_earn(plan, placement)
+            refusals, badge_part_failed = self._try_earn(plan, placement, cells)
             if not badge_part_failed and not refusals:
                 return
             if badge_part_failed:
@@ -151,12 +151,12 @@ class DynamoEarnStore:
         placed = place(cells, seen, home)
         return placed if isinstance(placed, Placement) else None
 
-    def _try_earn(self, plan: EarnPlan, placement: Placement) -> tuple[list[Refusal], bool]:
+    def _try_earn(self, plan: EarnPlan, placement: Placement, cells: list[Cell]) -> tuple[list[Refusal], bool]:
         """Write the earn with its badge-wide units where `placement` says: no refusals and False when it is
         written; else the customer's refusals, and whether a badge-wide item (version or quota) refused."""
         badge, org = plan.badge, plan.org_id
         customer_counters = [c for c in plan.limits.counters if c.scope == "customer"]
-        cells = {cell.sk: cell for cell in badge_cells(plan.limits)}
+        by_sk = {cell.sk: cell for cell in cells}
         parts = sorted(placement.parts.items(), key=lambda part: part[0][1] != TALLY_SK)  # the tally first
         customer_pk = f"{customer_key(org, plan.customer_id)}#BADGE#{badge.id}"
         plan.counters = [(customer_pk, c.item, c.adds) for c in customer_counters]
@@ -164,7 +164,7 @@ class DynamoEarnStore:
         items: list[dict] = [self._put_request(org, plan.operation, plan.request_key, plan.result, plan.at)]
         (tally_shard, _), tally_adds = parts[0]
         items.append(self._add(tally_pk(org_key(org), badge.id, tally_shard), TALLY_SK, tally_adds, 1,
-                               _quota_of(cells[TALLY_SK], tally_shard), version=badge.version))
+                               _quota_of(by_sk[TALLY_SK], tally_shard), version=badge.version))
         items.append({"Put": {"TableName": self._table, "Item": to_item({
             "pk": customer_key(org, plan.customer_id), "sk": f"EARN#{badge.id}#{plan.earned_id}",
             "orgId": org, "earnedBadgeId": plan.earned_id, "badgeMetaId": badge.id,
@@ -183,7 +183,7 @@ class DynamoEarnStore:
         first_counter = len(items)
         items += [self._add(customer_pk, c.item, c.adds, 1, c.limit) for c in customer_counters]
         first_cell = len(items)
-        items += [self._add(tally_pk(org_key(org), badge.id, shard), sk, adds, 1, _quota_of(cells[sk], shard))
+        items += [self._add(tally_pk(org_key(org), badge.id, shard), sk, adds, 1, _quota_of(by_sk[sk], shard))
                   for (shard, sk), adds in parts[1:]]
         try:
             write_all(self._client, items)
@@ -202,7 +202,7 @@ class DynamoEarnStore:
         sks = sorted({TALLY_SK, *(cell.sk for cell in cells)})
         keys = [to_item({"pk": tally_pk(org_key(org_id), badge_id, shard), "sk": sk})
                 for shard in range(SHARDS) for sk in sks]
-        return {(int(item["pk"].rpartition("#")[2]), item["sk"]): item
+        return {(tally_of(item["pk"])[1], item["sk"]): item
                 for item in map(from_item, get_many(self._client, self._table, keys))}
 
     def _put_request(self, org_id: int, operation: str, key: str, result: dict, at: Decimal) -> dict:
@@ -313,7 +313,7 @@ class DynamoEarnStore:
         """Subtract one from each attribute; on a tally shard, count the units as freed too (store.tallies)."""
         names = {f"#a{i}": name for i, name in enumerate(attributes)}
         adds, values = [f"{alias} :minus" for alias in names], {":minus": -1}
-        if is_tally_pk(pk):
+        if tally_of(pk) is not None:
             names["#freed"], values[":one"] = "freed", 1
             adds.append("#freed :one")
         return {"Update": {"TableName": self._table, "Key": to_item({"pk": pk, "sk": sk}),

@@ -38,8 +38,12 @@ def tally_pk(org_prefix: str, badge_id: str, shard: int) -> str:
     return f"{org_prefix}#BADGE#{badge_id}#T#{shard:02d}"
 
 
-def is_tally_pk(pk: str) -> bool:
-    return pk.rpartition("#T#")[2].isdigit() and "#BADGE#" in pk
+def tally_of(pk: str) -> tuple[str, int] | None:
+    """The (badge id, shard) a tally partition key names; None for any other key."""
+    head, marker, shard = pk.rpartition("#T#")
+    if not marker or not shard.isdigit() or "#BADGE#" not in head:
+        return None
+    return head.split("#BADGE#", 1)[1], int(shard)
 
 
 def quota(limit: int, shard: int) -> int:
