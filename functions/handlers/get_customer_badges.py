@@ -8,6 +8,7 @@ from badges.api.envelope import Envelope
 from badges.api.resolver import build_resolver, current_caller, entrypoint
 from badges.domain.earning import CustomerBadges
 from badges.domain.enums import CustomerBadgeType, lenient
+from badges.domain.fields import INT64_MAX, MAX_ID
 from badges.domain.identity import Caller
 from badges.domain.values import now
 from badges.service.customers import customer_badges
@@ -19,12 +20,12 @@ app = build_resolver()
 
 @app.get("/api_gateway/v1/badges/customer/<customerId>")
 def get_customer_badges(
-    customerId: Annotated[int, Path(ge=0)],
+    customerId: Annotated[int, Path(ge=0, le=INT64_MAX)],
     caller: Annotated[Caller, Depends(current_caller)],
     badgeType: Annotated[CustomerBadgeType, lenient(CustomerBadgeType), Query(description="EARNED or AVAILABLE.")] = (
         CustomerBadgeType.EARNED),
     includeExpired: Annotated[bool, Query(description="Include earned badges that have expired.")] = False,
-    groupId: Annotated[str | None, Query()] = None,
+    groupId: Annotated[str | None, Query(max_length=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     page: Annotated[int, Query(ge=0, description="0 for the first page.")] = 0,
 ) -> Envelope[CustomerBadges]:

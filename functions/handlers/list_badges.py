@@ -8,6 +8,7 @@ from badges.api.envelope import Envelope
 from badges.api.resolver import build_resolver, current_caller, entrypoint
 from badges.domain.badges import BadgePage, BadgeView
 from badges.domain.enums import STATUS_SYNONYMS, BadgeStatus, EarnType, OwnerType, lenient
+from badges.domain.fields import MAX_ID, MAX_NAME
 from badges.domain.identity import Caller
 from badges.domain.values import now
 from badges.service import badges
@@ -23,8 +24,8 @@ def list_badges(
     status: Annotated[BadgeStatus | None, lenient(BadgeStatus, STATUS_SYNONYMS), Query()] = None,
     earnType: Annotated[EarnType | None, lenient(EarnType), Query()] = None,
     owner: Annotated[OwnerType | None, lenient(OwnerType), Query(description="An owner in restrictedToOwners.")] = None,
-    name: Annotated[str | None, Query(description="Part of the name, any case.")] = None,
-    groupId: Annotated[str | None, Query()] = None,
+    name: Annotated[str | None, Query(max_length=MAX_NAME, description="Part of the name, any case.")] = None,
+    groupId: Annotated[str | None, Query(max_length=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=100, description="Badges per page.")] = 20,
     nextToken: Annotated[str | None, Query(description="The previous page's nextToken.")] = None,
 ) -> Envelope[BadgePage]:

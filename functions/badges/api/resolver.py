@@ -13,7 +13,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from badges.api.envelope import JSON, error_body, error_response
-from badges.api.jsonc import strip_comments
+from badges.api.jsonc import BodyRefused, parse_object, strip_comments
 from badges.api.observability import logger, metrics, traced
 from badges.domain.errors import BadgesError, Err, ErrorDetail
 from badges.domain.fields import CODED_ERROR
@@ -54,9 +54,8 @@ def _envelope(status: int, details: list[ErrorDetail], headers: dict[str, str] |
 
 
 def _refuse_body(event: dict[str, Any]) -> dict[str, Any] | None:
-    """413 or 415 before any parsing, so a wrong body is never half read."""
-    if event.get("httpMethod") not in _BODY_METHODS:
-        return None
+    """413 or 415 before any parsing, so a wrong body is never half read. Media types are case-insensitive, and
+    any `+json` type is JSON (RFC 6839)."""
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     content_type = (headers.get("content-type") or "").split(";")[0].strip().lower()
     if content_type and content_type != JSON and not content_type.endswith("+json"):
@@ -66,28 +65,40 @@ def _refuse_body(event: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def _text_of(event: dict[str, Any]) -> str | None:
-    """The body as text, decoded from base64 if API Gateway sent it so; None if it is not UTF-8."""
+def _as_json(event: dict[str, Any], text: str) -> dict[str, Any]:
+    """The event with its body as plain JSON text and one Content-Type the validation below reads as JSON."""
+    headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
+    multi = {k: v for k, v in (event.get("multiValueHeaders") or {}).items() if k.lower() != "content-type"}
+    return {**event, "body": text, "isBase64Encoded": False, "headers": {**headers, "Content-Type": JSON},
+            "multiValueHeaders": {**multi, "Content-Type": [JSON]}}
+
+
+def _body_text(event: dict[str, Any]) -> str:
+    """The body as JSON text, decoded from base64 if API Gateway sent it so, without the comments the spec's
+    examples carry (a caller copying them gets what it meant), and checked to be a JSON object the API reads."""
     body = event["body"]
-    if not event.get("isBase64Encoded"):
-        return body
-    try:
-        return base64.b64decode(body).decode("utf-8")
-    except (ValueError, UnicodeDecodeError):
-        return None
+    if event.get("isBase64Encoded"):
+        try:
+            body = base64.b64decode(body).decode("utf-8")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BodyRefused(True, "The body is not UTF-8 text") from exc
+    text = strip_comments(body)
+    parse_object(text)
+    return text
 
 
 class BadgesResolver(APIGatewayRestResolver):
     def resolve(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        refused = _refuse_body(event)
-        if refused:
-            return refused
-        if event.get("body"):
-            text = _text_of(event)
-            if text is None:
-                return error_response(400, [ErrorDetail.of(Err.MALFORMED_JSON, message="The body is not UTF-8 text")])
-            # The spec's examples carry /* */ comments; a caller copying them gets what it meant.
-            event = {**event, "body": strip_comments(text), "isBase64Encoded": False}
+        if event.get("httpMethod") in _BODY_METHODS:
+            refused = _refuse_body(event)
+            if refused:
+                return refused
+            if event.get("body"):
+                try:
+                    event = _as_json(event, _body_text(event))
+                except BodyRefused as exc:
+                    err = Err.MALFORMED_JSON if exc.malformed else Err.INVALID_VALUE
+                    return error_response(400, [ErrorDetail.of(err, None if exc.malformed else "body", str(exc))])
         # Powertools keeps the current event on its BaseRouter class, shared by every resolver of the process: one
         # invocation at a time in Lambda, but the local server runs instances side by side in threads, where one
         # would read another's event (and answer with its earn). Kept on this resolver, it shadows the shared one.

@@ -18,6 +18,8 @@ _CONSTRAINT_PARAMS = ("durationType", "refreshRate", "startDayOfTheWeek", "maxEa
                       *(name for pair in _ROLLING_PAIRS for name in pair))
 # The longest rolling windows: an earn adds to one counter item per month its windows reach, in one transaction.
 _LONGEST = {Period.DAYS: 366, Period.WEEKS: 52, Period.MONTHS: 12}
+# As long as NEVER: earned badges' expiry dates stay within the years a date can hold.
+_LONGEST_EXPIRY = {Period.DAYS: 36_500, Period.WEEKS: 5_200, Period.MONTHS: 1_200}
 # Once a badge is LIVE its fixed windows are counting: their geometry may no longer change.
 _WINDOW_GEOMETRY = ("durationType", "refreshRate", "startDayOfTheWeek")
 
@@ -34,11 +36,12 @@ class Problems(list):
             return False
         return True
 
-    def positive(self, value: int | None, reference: str, most: int | None = None) -> None:
+    def positive(self, value: int | None, reference: str, most: int | None = None,
+                 why: str = "a rolling window reaches back") -> None:
         if self.require(value, reference) and value < 1:
             self.add(Err.INVALID_VALUE, reference, "Invalid value: must be at least 1")
         elif most is not None and value is not None and value > most:
-            self.add(Err.INVALID_VALUE, reference, f"Invalid value: a rolling window reaches back {most} at most")
+            self.add(Err.INVALID_VALUE, reference, f"Invalid value: {why} {most} at most")
 
 
 def definition_of(request: BadgeRequest, now: Decimal, migration: bool,
@@ -113,7 +116,8 @@ def _check_expiry(expiry: Expiry, ref: str, problems: Problems) -> None:
         return
     if expiry.expiryType == ExpiryType.RELATIVE:
         problems.require(expiry.relativeExpiryType, f"{ref}.relativeExpiryType")
-        problems.positive(expiry.value, f"{ref}.value")
+        problems.positive(expiry.value, f"{ref}.value", _LONGEST_EXPIRY.get(expiry.relativeExpiryType),
+                          "a relative expiry lasts 100 years, that is")
     elif expiry.expiryType == ExpiryType.ABSOLUTE:
         base = expiry.type or (ExpiryBase.WITH_BADGE_META if expiry.expireWithBadgeMeta else None)
         if problems.require(base, f"{ref}.type") and base == ExpiryBase.FIXED_DATE:
@@ -146,7 +150,8 @@ def _constraint(constraint: Constraint, ref: str, problems: Problems, customer: 
         keep = {"maxEarnLimit": constraint.maxEarnLimit, "durationType": constraint.durationType}
         if problems.require(constraint.durationType, f"{ref}.durationType"):
             if constraint.durationType == Period.DAYS:
-                problems.positive(constraint.refreshRate, f"{ref}.refreshRate")
+                problems.positive(constraint.refreshRate, f"{ref}.refreshRate", _LONGEST_EXPIRY[Period.DAYS],
+                                  "a fixed window lasts 100 years, that is")
                 keep["refreshRate"] = constraint.refreshRate
             elif constraint.durationType == Period.WEEKS:
                 keep["startDayOfTheWeek"] = constraint.startDayOfTheWeek or DayOfWeek.MONDAY

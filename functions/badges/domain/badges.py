@@ -5,7 +5,8 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from badges.domain.enums import (
     CONSTRAINT_TYPES,
@@ -21,6 +22,7 @@ from badges.domain.enums import (
     Period,
     lenient,
 )
+from badges.domain.fields import MAX_NAME, MAX_TEXT, MAX_URL, Count, Id, Int32, Long, Text
 from badges.domain.values import parse_time, to_epoch, to_iso
 
 
@@ -30,7 +32,19 @@ def _time(value: Any) -> Any:
 
 # Epoch seconds, epoch milliseconds (above 10^11) or ISO 8601, as CONTRACT section 4 reads times.
 Time = Annotated[Decimal | None, BeforeValidator(_time), Field(json_schema_extra={"examples": [1799632870]})]
-Count = Annotated[int | None, Field(ge=0)]
+
+MAX_OWNERS = 20  # restrictedToOwners; there are fewer owner types than this
+MAX_CONSTRAINTS = 10  # customerConstraints and badgeConstraints, each
+MAX_IMAGES = MAX_BENEFITS = 20
+MAX_TAGS = MAX_CUSTOM_FIELDS = 50
+MAX_TAG_KEYS = 10  # keys a tag carries besides name and value
+Name = Annotated[str, Field(max_length=MAX_NAME)]
+Url = Annotated[str, Field(max_length=MAX_URL)]
+
+
+def _short_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, bool | int | float) or (isinstance(value, str) and len(value) <= MAX_NAME)
+
 
 def _is_none(value: Any) -> bool:
     return value is None
@@ -54,7 +68,7 @@ class Expiry(BaseModel):
     expireWithBadgeMeta: bool | None = None
     relativeExpiryType: Annotated[Period | None, lenient(Period, PERIOD_SYNONYMS)] = Field(
         None, validation_alias=AliasChoices("relativeExpiryType", "relativeExpirytype"))
-    value: Count = None
+    value: Count | None = None
 
 
 class Ownership(BaseModel):
@@ -62,7 +76,7 @@ class Ownership(BaseModel):
 
     model_config = _LENIENT
 
-    restrictedToOwners: list[str] | None = None
+    restrictedToOwners: list[Name] | None = Field(None, max_length=MAX_OWNERS)
 
 
 class Constraint(BaseModel):
@@ -72,39 +86,39 @@ class Constraint(BaseModel):
 
     constraintType: Annotated[ConstraintKind | None, lenient(ConstraintKind, CONSTRAINT_TYPES)] = None
     durationType: Annotated[Period | None, lenient(Period, PERIOD_SYNONYMS)] = None
-    refreshRate: Count = None
+    refreshRate: Count | None = None
     startDayOfTheWeek: Annotated[DayOfWeek | None, lenient(DayOfWeek, DAY_NUMBERS)] = None
-    maxEarnLimit: Count = None
+    maxEarnLimit: Count | None = None
     rollType: Annotated[Period | None, lenient(Period, PERIOD_SYNONYMS)] = None
-    rollValue: Count = None
-    maxEarnForDays: Count = None
-    rollForDays: Count = None
-    maxEarnForWeeks: Count = None
-    rollForWeeks: Count = None
-    maxEarnForMonths: Count = None
-    rollForMonths: Count = None
+    rollValue: Count | None = None
+    maxEarnForDays: Count | None = None
+    rollForDays: Count | None = None
+    maxEarnForWeeks: Count | None = None
+    rollForWeeks: Count | None = None
+    maxEarnForMonths: Count | None = None
+    rollForMonths: Count | None = None
 
 
 class Image(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    name: str | None = None
-    fileSvcHandle: str | None = None
-    url: str | None = None
-    tag: str | None = None
+    name: Url | None = None
+    fileSvcHandle: Url | None = None
+    url: Url | None = None
+    tag: Url | None = None
 
 
 class Benefit(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     benefitType: Annotated[BenefitType | None, lenient(BenefitType)] = None
-    seriesId: int | None = None
-    points: int | None = None
-    programId: int | None = None
-    promotionId: int | None = None
-    allocationStrategyId: int | None = None
-    expirationStrategyId: int | None = None
-    defaultTillId: int | None = None
+    seriesId: Long | None = None
+    points: Long | None = None
+    programId: Long | None = None
+    promotionId: Long | None = None
+    allocationStrategyId: Long | None = None
+    expirationStrategyId: Long | None = None
+    defaultTillId: Long | None = None
 
 
 class Tag(BaseModel):
@@ -112,11 +126,32 @@ class Tag(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    name: str | None = OMIT
-    value: str | None = OMIT
+    name: Name | None = OMIT
+    value: Name | None = OMIT
+
+    @model_validator(mode="after")
+    def _bounded_extras(self) -> Tag:
+        extra = self.__pydantic_extra__ or {}
+        if len(extra) > MAX_TAG_KEYS or any(len(k) > MAX_NAME or not _short_scalar(v) for k, v in extra.items()):
+            raise PydanticCustomError("tag_extra", f"A tag carries at most {MAX_TAG_KEYS} more keys of at most "
+                                                   f"{MAX_NAME} characters, each a number, boolean or string of at "
+                                                   f"most {MAX_NAME} characters")
+        return self
 
 
-CustomValue = str | int | float | bool | None
+
+
+def _custom_value(value: Any) -> Any:
+    """A custom field's value: text up to MAX_TEXT characters, a 64-bit integer, a number or a boolean."""
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise PydanticCustomError("string_too_long", f"String should have at most {MAX_TEXT} characters")
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+        raise PydanticCustomError("int_range", "An integer custom field holds 64 bits")
+    return value
+
+
+CustomValue = Annotated[str | int | float | bool | None, BeforeValidator(_custom_value)]
+CustomFields = Annotated[dict[Name, CustomValue], Field(max_length=MAX_CUSTOM_FIELDS)]
 
 
 class BadgeRequest(BaseModel):
@@ -125,25 +160,25 @@ class BadgeRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
-    name: str | None = Field(None, max_length=200)
-    description: str | None = None
+    name: str | None = Field(None, max_length=MAX_NAME)
+    description: Text | None = None
     startOn: Time = None
     startOnISO: Time = None
     expiresOn: Time = None
     expiresOnISO: Time = None
     earnedBadgeExpiry: Expiry | None = None
     issuedBadgeExpiry: Expiry | None = None
-    images: list[Image] | None = None
+    images: list[Image] | None = Field(None, max_length=MAX_IMAGES)
     ownership: Ownership | None = None
-    customerConstraints: list[Constraint] | None = None
-    badgeConstraints: list[Constraint] | None = None
+    customerConstraints: list[Constraint] | None = Field(None, max_length=MAX_CONSTRAINTS)
+    badgeConstraints: list[Constraint] | None = Field(None, max_length=MAX_CONSTRAINTS)
     earnType: Annotated[EarnType | None, lenient(EarnType)] = None
-    benefits: list[Benefit] | None = None
-    tags: list[Tag] | None = None
-    customFields: dict[str, CustomValue] | None = None
-    defaultTillId: int | None = None
-    badgeGroupId: str | None = Field(None, max_length=64)
-    badgeRank: int | None = None
+    benefits: list[Benefit] | None = Field(None, max_length=MAX_BENEFITS)
+    tags: list[Tag] | None = Field(None, max_length=MAX_TAGS)
+    customFields: CustomFields | None = None
+    defaultTillId: Long | None = None
+    badgeGroupId: Id | None = None
+    badgeRank: Int32 | None = None
     active: bool | None = Field(None, validation_alias=AliasChoices("active", "isActive"))
 
 
@@ -170,7 +205,7 @@ class BadgeDefinition(BaseModel):
     benefits: list[Benefit] = []
     tags: list[Tag] = []
     customFields: dict[str, CustomValue] = {}
-    defaultTillId: int | None = None
+    defaultTillId: Long | None = None
     badgeGroupId: str | None = None
     badgeRank: int | None = None
     active: bool = True

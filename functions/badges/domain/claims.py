@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from badges.domain.enums import OwnerType, lenient
 from badges.domain.errors import Err, ErrorDetail, ValidationFailed
+from badges.domain.fields import MAX_REFERENCE
 
 
 def _text(value: Any) -> Any:
@@ -14,7 +15,9 @@ def _text(value: Any) -> Any:
     return str(value).strip() if isinstance(value, int | float) and not isinstance(value, bool) else value
 
 
-OwnerReference = Annotated[str | None, BeforeValidator(_text)]
+# Every owner reference that ever claimed a badge stays on its item, its claim active or not: this bounds the item.
+MAX_CLAIMS = 100
+OwnerReference = Annotated[Annotated[str, Field(max_length=MAX_REFERENCE)] | None, BeforeValidator(_text)]
 
 
 class ClaimRequest(BaseModel):

@@ -5,11 +5,13 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from badges.domain.badges import OMIT, BadgeView, Time
 from badges.domain.claims import OwnerReference
 from badges.domain.enums import OwnerType, lenient
 from badges.domain.errors import Err, ErrorDetail, ValidationFailed
+from badges.domain.fields import INT64_MAX, Long
 from badges.domain.values import iso_or_epoch, to_epoch, to_iso
 
 MAX_REQUEST_ID = 256
@@ -24,8 +26,16 @@ def _customer_id(value: Any) -> Any:
     return value
 
 
-CustomerId = Annotated[int | None, BeforeValidator(_customer_id), Field(ge=0)]
-RequestId = Annotated[str | int | None, Field(union_mode="left_to_right")]
+def _request_id(value: Any) -> Any:
+    """A requestId is a string or an integer (the spec's examples send both), never a boolean or a fraction."""
+    if value is None or isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)
+                                                   and abs(value) <= INT64_MAX):
+        return value
+    raise PydanticCustomError("request_id_type", "Input should be a string or an integer within 64 bits")
+
+
+CustomerId = Annotated[Long, BeforeValidator(_customer_id)]
+RequestId = Annotated[str | int | None, Field(union_mode="left_to_right"), BeforeValidator(_request_id)]
 
 
 class TriggeredBy(BaseModel):
@@ -43,7 +53,7 @@ class EarnRequest(BaseModel):
         "customerId": 62090013, "requestId": 2132, "triggeredBy": {"ownerType": "Loyalty", "referenceId": "123694"}}})
 
     badgeMetaId: str | None = None
-    customerId: CustomerId = None
+    customerId: CustomerId | None = None
     requestId: RequestId = None
     earnEventDate: Time = None
     earnEventDateISO: Time = None
@@ -60,7 +70,7 @@ class EarnBulkRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     badgeMetaId: str | None = None
-    customerIds: list[CustomerId] | None = None
+    customerIds: list[CustomerId | None] | None = None
     requestId: RequestId = None
     earnEventDate: Time = None
     earnEventDateISO: Time = None
@@ -80,8 +90,8 @@ class IssueBulkRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     badgeMetaId: str | None = None
-    customers: Annotated[list[CustomerId] | None, BeforeValidator(_customers)] = None
-    customerIds: list[CustomerId] | None = None
+    customers: Annotated[list[CustomerId | None] | None, BeforeValidator(_customers)] = None
+    customerIds: list[CustomerId | None] | None = None
     requestId: RequestId = None
     issueEventDate: Time = None
     issueEventDateISO: Time = None
@@ -94,7 +104,7 @@ class RevokeRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     badgeMetaId: str | None = None
-    customerId: CustomerId = None
+    customerId: CustomerId | None = None
     earnedBadgeId: str | None = None
 
 
@@ -136,14 +146,15 @@ class RevokeResult(BaseModel):
     isActive: bool
 
 
-def required_of(badge_id: str | None, customer_id: int | None, request_id: Any,
-                triggered_by: TriggeredBy | None, owner_required: bool = True) -> None:
-    """812 / 804 / 716 / 717 for what an earn must name, all at once."""
+def required_of(badge_id: str | None, customer_id: Any, request_id: Any, triggered_by: TriggeredBy | None,
+                owner_required: bool = True, customer_ref: str = "customerId") -> None:
+    """812 / 804 / 716 / 717 for what an earn must name, all at once; `customer_id` is the customer, or the
+    bulk request's list of them."""
     problems = []
     if not badge_id:
         problems.append(ErrorDetail.of(Err.FIELD_REQUIRED, "badgeMetaId", "badgeMetaId is required"))
     if customer_id is None:
-        problems.append(ErrorDetail.of(Err.CUSTOMER_ID_REQUIRED, "customerId"))
+        problems.append(ErrorDetail.of(Err.CUSTOMER_ID_REQUIRED, customer_ref))
     if request_id is None or str(request_id).strip() == "":
         problems.append(ErrorDetail.of(Err.REQUEST_ID_REQUIRED, "requestId"))
     elif len(str(request_id)) > MAX_REQUEST_ID:

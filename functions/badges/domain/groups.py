@@ -8,11 +8,11 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from badges.domain.errors import Err
-from badges.domain.fields import not_blank, required
+from badges.domain.fields import MAX_NAME, Int32, not_blank, required
 from badges.domain.identity import Caller
 from badges.domain.values import new_id, to_epoch, to_iso
 
-GroupName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(not_blank)]
+GroupName = Annotated[str, Field(min_length=1, max_length=MAX_NAME), AfterValidator(not_blank)]
 
 
 class GroupRequest(BaseModel):
@@ -22,7 +22,7 @@ class GroupRequest(BaseModel):
 
     name: Annotated[GroupName | None, required(Err.FIELD_REQUIRED)] = Field(
         None, validate_default=True, description="Unique per org, case sensitive.")
-    rank: Annotated[int | None, required(Err.GROUP_RANK_MANDATORY)] = Field(
+    rank: Annotated[Int32 | None, required(Err.GROUP_RANK_MANDATORY)] = Field(
         None, validate_default=True, description="Orders groups; higher ranks are prioritized.")
     isActive: bool = Field(True, description="Whether the group is active.")
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from badges.domain.badges import BadgeDefinition, Constraint, Expiry, constraint_reference_id
 from badges.domain.enums import ConstraintKind, ExpiryBase, ExpiryType, Period
+from badges.domain.values import LATEST
 from badges.domain.windows import add_months, day_of, fixed_window_start, rolling_window_ends
 
 _CUSTOMER_PAIRS = ((Period.DAYS, "maxEarnForDays", "rollForDays"), (Period.WEEKS, "maxEarnForWeeks", "rollForWeeks"),
@@ -138,9 +139,12 @@ def expiry_of(expiry: Expiry | None, badge: BadgeDefinition, moment: Decimal) ->
         return _plus_months(moment, 1200)  # "never" is 100 calendar years
     if expiry.relativeExpiryType == Period.MONTHS:
         return _plus_months(moment, expiry.value)
-    return moment + expiry.value * (7 if expiry.relativeExpiryType == Period.WEEKS else 1) * 86_400
+    return min(LATEST, moment + expiry.value * (7 if expiry.relativeExpiryType == Period.WEEKS else 1) * 86_400)
 
 
 def _plus_months(moment: Decimal, months: int) -> Decimal:
     day = day_of(moment)
-    return moment + Decimal((add_months(day, months) - day).days * 86_400)
+    try:
+        return moment + Decimal((add_months(day, months) - day).days * 86_400)
+    except ValueError:  # past the year 9999: as late as a time can be
+        return LATEST

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 _MILLIS_THRESHOLD = 10**11  # an epoch value above this is milliseconds
 # The moments an ISO twin can show: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
-_EARLIEST, _LATEST = Decimal(-62135596800), Decimal(253402300799)
+_EARLIEST, LATEST = Decimal(-62135596800), Decimal(253402300799)
 
 
 def now() -> Decimal:
@@ -37,7 +37,7 @@ def parse_time(value: int | float | str | Decimal) -> Decimal:
     if not number.is_finite():
         raise ValueError("not a finite number")
     seconds = number / 1000 if abs(number) > _MILLIS_THRESHOLD else number
-    if not _EARLIEST <= seconds <= _LATEST:
+    if not _EARLIEST <= seconds <= LATEST:
         raise ValueError("a time outside the years 1 to 9999")
     return seconds
 

@@ -33,6 +33,8 @@ def authenticate(authorization: str | None, store: CredentialLookup) -> tuple[st
 
 
 def _check_secret(username: str, secret: str, store: CredentialLookup) -> tuple[str, Caller] | None:
+    if len(username.encode()) > credentials.MAX_USERNAME_BYTES:
+        return None  # no credential of ours has such a name, and no DynamoDB key is that long
     credential = store.get(username)
     if not credentials.check(credential, secret):
         return None

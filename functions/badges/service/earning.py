@@ -83,8 +83,9 @@ def earn_bulk(request: EarnBulkRequest, caller: Caller, badges: BadgeStore, earn
               at: Decimal) -> BulkResult:
     """One result per customer: each earn stands or falls alone, with its own requestId record."""
     customers = request.customerIds or []
-    required_of(request.badgeMetaId, customers[0] if customers else None, request.requestId, request.triggeredBy)
-    _check_bulk(customers)
+    required_of(request.badgeMetaId, customers or None, request.requestId, request.triggeredBy,
+                customer_ref="customerIds")
+    _check_bulk(customers, "customerIds")
     badge_cache.get(caller.org_id, request.badgeMetaId, badges)  # an unknown badge fails the whole request
     event = iso_or_epoch(request.earnEventDateISO, request.earnEventDate, default=at)
     results = [_per_customer(customer, lambda c: _earn(
@@ -97,10 +98,11 @@ def earn_bulk(request: EarnBulkRequest, caller: Caller, badges: BadgeStore, earn
 def issue_bulk(request: IssueBulkRequest, caller: Caller, badges: BadgeStore, earns: EarnStore,
                at: Decimal) -> BulkResult:
     """Each customer holds an active issue of the ISSUE_EARN badge (1040 if it held one already)."""
+    field = "customers" if request.customers else "customerIds"
     customers = request.customers or request.customerIds or []
-    required_of(request.badgeMetaId, customers[0] if customers else None, request.requestId, request.triggeredBy,
-                owner_required=False)
-    _check_bulk(customers)
+    required_of(request.badgeMetaId, customers or None, request.requestId, request.triggeredBy,
+                owner_required=False, customer_ref=field)
+    _check_bulk(customers, field)
     event = iso_or_epoch(request.issueEventDateISO, request.issueEventDate, default=at)
     badge = badge_cache.get(caller.org_id, request.badgeMetaId, badges)
     if badge.definition.earnType != EarnType.ISSUE_EARN:
@@ -243,11 +245,12 @@ def _refusal_error(refused: EarnRefused) -> BadgesError:
     return ValidationFailed(details)
 
 
-def _check_bulk(customers: list) -> None:
+def _check_bulk(customers: list, field: str) -> None:
     if len(customers) > MAX_BULK:
-        raise BadgesError(Err.INVALID_VALUE, "customerIds", f"Invalid value: at most {MAX_BULK} customers a request")
-    if any(c is None for c in customers):
-        raise BadgesError(Err.CUSTOMER_ID_REQUIRED, "customerIds")
+        raise BadgesError(Err.INVALID_VALUE, field, f"Invalid value: at most {MAX_BULK} customers a request")
+    missing = [ErrorDetail.of(Err.CUSTOMER_ID_REQUIRED, f"{field}[{i}]") for i, c in enumerate(customers) if c is None]
+    if missing:
+        raise ValidationFailed(missing)
 
 
 def _per_customer(customer: int, act: Callable[[int], Any]) -> CustomerResult:

@@ -14,7 +14,8 @@ from botocore.exceptions import ClientError
 
 from badges.config import settings
 from badges.domain.badges import Badge, BadgeDefinition, Claim
-from badges.domain.errors import BadgeNameTaken, GroupNameTaken, GroupNotFound, ServiceUnavailable
+from badges.domain.claims import MAX_CLAIMS
+from badges.domain.errors import BadgeNameTaken, BadgesError, Err, GroupNameTaken, GroupNotFound, ServiceUnavailable
 from badges.domain.groups import Group
 from badges.store.pagination import decode_token, encode_token
 from badges.store.ports import BadgeFilters, ClaimRefused, Page, StaleWrite
@@ -417,6 +418,11 @@ class DynamoBadgeStore:
             current = self.get_badge(org_id, badge_id, counted=False)
             if current is None:
                 raise ClaimRefused(None)
+            known = {(c.ownerType, c.referenceId) for c in current.claims}
+            if claim.isActive and (claim.ownerType, claim.referenceId) not in known and len(known) >= MAX_CLAIMS:
+                # the version condition below makes this exact: a claim added since fails it and is read again
+                raise BadgesError(Err.INVALID_VALUE, "referenceId", f"Invalid value: a badge keeps at most "
+                                                                    f"{MAX_CLAIMS} owner references")
             update = {"Update": {
                 "TableName": self._table, "Key": badge_key(org_id, badge_id),
                 "UpdateExpression": "SET #claims.#key = :claim, #version = :next",

@@ -20,6 +20,7 @@ from badges.domain.badges import Badge
 from badges.domain.errors import RequestRepeated, ServiceUnavailable
 from badges.domain.limits import Limits
 from badges.store.dynamo import (
+    MAX_ID_LENGTH,
     DynamoBadgeStore,
     Refused,
     dynamodb_client,
@@ -275,6 +276,8 @@ class DynamoEarnStore:
 
     def earned(self, org_id: int, customer_id: int, badge_id: str | None = None) -> list[dict]:
         """The customer's earned badges (of one badge, or all), oldest first."""
+        if badge_id and len(badge_id) > MAX_ID_LENGTH:
+            return []  # no id of ours; as a key prefix it could pass DynamoDB's sort key size
         prefix = f"EARN#{badge_id}#" if badge_id else "EARN#"
         return [from_item(item) for item in self._query(customer_key(org_id, customer_id), prefix)]
 
