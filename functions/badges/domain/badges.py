@@ -22,7 +22,7 @@ from badges.domain.enums import (
     Period,
     lenient,
 )
-from badges.domain.fields import MAX_NAME, MAX_TEXT, MAX_URL, Count, Id, Int32, Long, Text
+from badges.domain.fields import MAX_NAME, MAX_URL, Count, Id, Int32, Long, Text
 from badges.domain.values import parse_time, to_epoch, to_iso
 
 
@@ -33,17 +33,21 @@ def _time(value: Any) -> Any:
 # Epoch seconds, epoch milliseconds (above 10^11) or ISO 8601, as CONTRACT section 4 reads times.
 Time = Annotated[Decimal | None, BeforeValidator(_time), Field(json_schema_extra={"examples": [1799632870]})]
 
+# Together these keep a badge's item, claims included, near 200 KB at worst, under DynamoDB's 400 KB
+# (tests/integration/test_item_bounds.py builds and measures it).
 MAX_OWNERS = 20  # restrictedToOwners; there are fewer owner types than this
 MAX_CONSTRAINTS = 10  # customerConstraints and badgeConstraints, each
-MAX_IMAGES = MAX_BENEFITS = 20
-MAX_TAGS = MAX_CUSTOM_FIELDS = 50
-MAX_TAG_KEYS = 10  # keys a tag carries besides name and value
+MAX_IMAGES = 5
+MAX_BENEFITS = MAX_TAGS = MAX_CUSTOM_FIELDS = 20
+MAX_TAG_KEYS = 2  # keys a tag carries besides name and value (the spec's example has one, `name1`)
+MAX_FIELD_NAME, MAX_CUSTOM_TEXT = 100, 255
 Name = Annotated[str, Field(max_length=MAX_NAME)]
 Url = Annotated[str, Field(max_length=MAX_URL)]
 
 
 def _short_scalar(value: Any) -> bool:
-    return value is None or isinstance(value, bool | int | float) or (isinstance(value, str) and len(value) <= MAX_NAME)
+    return (value is None or isinstance(value, bool | float) or (isinstance(value, int) and abs(value) < 2**63)
+            or (isinstance(value, str) and len(value) <= MAX_FIELD_NAME))
 
 
 def _is_none(value: Any) -> bool:
@@ -102,10 +106,10 @@ class Constraint(BaseModel):
 class Image(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    name: Url | None = None
+    name: Name | None = None
     fileSvcHandle: Url | None = None
     url: Url | None = None
-    tag: Url | None = None
+    tag: Name | None = None
 
 
 class Benefit(BaseModel):
@@ -132,26 +136,27 @@ class Tag(BaseModel):
     @model_validator(mode="after")
     def _bounded_extras(self) -> Tag:
         extra = self.__pydantic_extra__ or {}
-        if len(extra) > MAX_TAG_KEYS or any(len(k) > MAX_NAME or not _short_scalar(v) for k, v in extra.items()):
+        if len(extra) > MAX_TAG_KEYS or any(len(k) > MAX_FIELD_NAME or not _short_scalar(v) for k, v in extra.items()):
             raise PydanticCustomError("tag_extra", f"A tag carries at most {MAX_TAG_KEYS} more keys of at most "
-                                                   f"{MAX_NAME} characters, each a number, boolean or string of at "
-                                                   f"most {MAX_NAME} characters")
+                                                   f"{MAX_FIELD_NAME} characters, each a 64-bit number, a boolean or "
+                                                   f"a string of at most {MAX_FIELD_NAME} characters")
         return self
 
 
 
 
 def _custom_value(value: Any) -> Any:
-    """A custom field's value: text up to MAX_TEXT characters, a 64-bit integer, a number or a boolean."""
-    if isinstance(value, str) and len(value) > MAX_TEXT:
-        raise PydanticCustomError("string_too_long", f"String should have at most {MAX_TEXT} characters")
+    """A custom field's value: text up to MAX_CUSTOM_TEXT characters, a 64-bit integer, a number or a boolean."""
+    if isinstance(value, str) and len(value) > MAX_CUSTOM_TEXT:
+        raise PydanticCustomError("string_too_long", f"String should have at most {MAX_CUSTOM_TEXT} characters")
     if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
         raise PydanticCustomError("int_range", "An integer custom field holds 64 bits")
     return value
 
 
 CustomValue = Annotated[str | int | float | bool | None, BeforeValidator(_custom_value)]
-CustomFields = Annotated[dict[Name, CustomValue], Field(max_length=MAX_CUSTOM_FIELDS)]
+CustomFields = Annotated[dict[Annotated[str, Field(max_length=MAX_FIELD_NAME)], CustomValue],
+                         Field(max_length=MAX_CUSTOM_FIELDS)]
 
 
 class BadgeRequest(BaseModel):

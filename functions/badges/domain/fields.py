@@ -43,8 +43,8 @@ INT64_MAX = 2**63 - 1  # customer ids and benefit ids: Java longs
 MAX_ID = 64  # a badge, group or earned-badge id (ours are 24 characters)
 MAX_NAME = 200
 MAX_TEXT = 2_000  # a description or a custom field's text
-MAX_REFERENCE = 128  # an owner's referenceId
-MAX_URL = 2_048
+MAX_REFERENCE = 64  # an owner's referenceId (Capillary's are program and journey ids)
+MAX_URL = 1_024
 
 
 def _not_bool(value: Any) -> Any:

@@ -279,7 +279,8 @@ class DynamoBadgeStore:
             "owners": d.restrictedToOwners, "groupId": d.badgeGroupId, "startOn": d.startOn,
             "expiresOn": d.expiresOn, "active": d.active, "lastUpdatedBy": badge.lastUpdatedBy,
             "lastUpdatedOn": badge.lastUpdatedOn, "version": badge.version,
-            "doc": json.dumps({"definition": d.model_dump(mode="json")}, separators=(",", ":")),
+            "doc": json.dumps({"definition": d.model_dump(mode="json")}, separators=(",", ":"),
+                              ensure_ascii=False),
         }
 
     @staticmethod

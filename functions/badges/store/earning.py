@@ -172,7 +172,7 @@ class DynamoEarnStore:
             "customerId": plan.customer_id,
             "earnEventDate": plan.event, "earnedOn": plan.at, "expiresOn": plan.expires, "active": True,
             "requestId": str(plan.result["requestId"]), "issuedId": plan.issued_id,
-            "counters": json.dumps(plan.counters, separators=(",", ":")),
+            "counters": json.dumps(plan.counters, separators=(",", ":"), ensure_ascii=False),
         }), "ConditionExpression": "attribute_not_exists(pk)"}})
         issue_at = len(items)
         if plan.issued_id is not None:
@@ -208,7 +208,7 @@ class DynamoEarnStore:
 
     def _put_request(self, org_id: int, operation: str, key: str, result: dict, at: Decimal) -> dict:
         item = {**request_key(org_id, operation, key),
-                **to_item({"result": json.dumps(result, separators=(",", ":")), "at": at})}
+                **to_item({"result": json.dumps(result, separators=(",", ":"), ensure_ascii=False), "at": at})}
         return {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
 
     def _add(self, pk: str, sk: str, attributes: list[str], amount: int, limit: int | None = None,
