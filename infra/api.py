@@ -1,5 +1,5 @@
 """The REST API: one proxy method per route, the fallback on every resource, a Lambda authorizer on every method
-but the public token endpoint, stage throttling, and WAF behind a context flag."""
+but the public token endpoint, and stage throttling (the web ACL on the stage is infra/waf.py)."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,6 @@ import re
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from badges.routes import BASE_PATH, ROUTES, Route, resource_paths
@@ -42,9 +41,6 @@ GATEWAY_RESPONSES: tuple[tuple[apigw.ResponseType, int | None, int, str, dict[st
     (apigw.ResponseType.DEFAULT_5_XX, None, 500, "Internal server error", {}),
 )
 
-
-WAF_COMMON_RULE_SET = "AWSManagedRulesCommonRuleSet"
-WAF_KNOWN_BAD_INPUTS_RULE_SET = "AWSManagedRulesKnownBadInputsRuleSet"
 
 
 def envelope(code: int, message: str) -> str:
@@ -144,13 +140,12 @@ class BadgesApi(Construct):
                 templates={"application/json": envelope(code, message)},
             )
 
-        self.web_acl = self._web_acl(settings) if settings.waf_enabled else None
-        if self.web_acl is None:
+        if not settings.waf_enabled:  # otherwise the stack puts infra/waf.py's web ACL on the stage
             acknowledge(
                 self.rest_api.deployment_stage,
                 "APIG3",
-                "WAF is off by the context flag wafEnabled (turn it on with -c wafEnabled=true); stage throttling "
-                "and the authorizer guard the API without it.",
+                "WAF was turned off with -c wafEnabled=false (it is on by default): stage throttling and the "
+                "authorizer guard the API without it, but nothing limits password attempts per client.",
             )
         acknowledge(
             self.rest_api,
@@ -187,67 +182,3 @@ class BadgesApi(Construct):
             request_validator=self.request_validator,
             request_parameters=path_parameters(path) or None,
         )
-
-    def _web_acl(self, settings: StackSettings) -> wafv2.CfnWebACL:
-        """A regional web ACL on the stage: AWS's common and known-bad-inputs rule groups, and a per-IP rate
-        limit over 5 minutes."""
-
-        def visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
-            return wafv2.CfnWebACL.VisibilityConfigProperty(
-                cloud_watch_metrics_enabled=True,
-                metric_name=f"badges-{settings.stage}-{name}",
-                sampled_requests_enabled=True,
-            )
-
-        def managed(name: str, priority: int, overrides: tuple[str, ...] = ()) -> wafv2.CfnWebACL.RuleProperty:
-            return wafv2.CfnWebACL.RuleProperty(
-                name=name,
-                priority=priority,
-                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
-                statement=wafv2.CfnWebACL.StatementProperty(
-                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
-                        vendor_name="AWS",
-                        name=name,
-                        rule_action_overrides=[
-                            wafv2.CfnWebACL.RuleActionOverrideProperty(
-                                name=rule, action_to_use=wafv2.CfnWebACL.RuleActionProperty(count={})
-                            )
-                            for rule in overrides
-                        ] or None,
-                    )
-                ),
-                visibility_config=visibility(name),
-            )
-
-        web_acl = wafv2.CfnWebACL(
-            self,
-            "WebAcl",
-            scope="REGIONAL",
-            description="Badges API: AWS managed common and known-bad-inputs rules, per-IP rate limit",
-            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
-            visibility_config=visibility("web-acl"),
-            rules=[
-                # SizeRestrictions_BODY blocks bodies over 8 KB; bulk earns and issues are larger and the
-                # functions refuse anything over their own limit (413), so it only counts.
-                managed(WAF_COMMON_RULE_SET, 0, overrides=("SizeRestrictions_BODY",)),
-                managed(WAF_KNOWN_BAD_INPUTS_RULE_SET, 1),
-                wafv2.CfnWebACL.RuleProperty(
-                    name="RateLimitPerIp",
-                    priority=2,
-                    action=wafv2.CfnWebACL.RuleActionProperty(block={}),
-                    statement=wafv2.CfnWebACL.StatementProperty(
-                        rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-                            limit=settings.waf_rate_limit, aggregate_key_type="IP", evaluation_window_sec=300
-                        )
-                    ),
-                    visibility_config=visibility("rate-limit-per-ip"),
-                ),
-            ],
-        )
-        wafv2.CfnWebACLAssociation(
-            self,
-            "WebAclAssociation",
-            resource_arn=self.rest_api.deployment_stage.stage_arn,
-            web_acl_arn=web_acl.attr_arn,
-        )
-        return web_acl

@@ -1,5 +1,5 @@
-"""What an operator watches: alarms on the API, the functions, the tables and the event pipes, all to one
-encrypted SNS topic, and one dashboard."""
+"""What an operator watches: alarms on the API, its web ACL, the functions, the tables and the event pipes, all to
+one encrypted SNS topic, and one dashboard."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -22,10 +22,12 @@ from infra.data import table_construct_id
 from infra.functions import BadgesFunctions, HandlerFunction
 from infra.pipes import EventPipes
 from infra.settings import StackSettings
+from infra.waf import ApiFirewall
 
 PERIOD = Duration.minutes(5)
 API_5XX_PERCENT = 1  # of requests in 5 minutes
 TRANSACTION_CONFLICTS = 100  # in 5 minutes, sustained for 3 periods: contention that retries no longer absorb
+WAF_RATE_LIMITED = 100  # requests the web ACL's rate limits answered 429 in 5 minutes
 METRICS_NAMESPACE = "Badges"
 # The authorizer refuses a caller by raising "Unauthorized" (API Gateway's only way to answer 401), which Lambda
 # counts as an error; it logs this message first, so refusals can be told apart from faults.
@@ -74,6 +76,7 @@ class Monitoring(Construct):
         construct_id: str,
         *,
         api: BadgesApi,
+        firewall: ApiFirewall | None,
         functions: BadgesFunctions,
         tables: Mapping[str, dynamodb.Table],
         events: EventPipes,
@@ -115,6 +118,24 @@ class Monitoring(Construct):
             "conflicts on a hot badge, or a slow authorizer (an uncached scrypt check). Compare "
             "IntegrationLatency and the functions' durations on the dashboard.",
         )
+
+        if firewall is not None:
+            self._alarm(
+                "WafRateLimited",
+                self._sum(
+                    {f"blocked{i}": firewall.blocked(rule.metric_name, PERIOD)
+                     for i, rule in enumerate(firewall.rate_rules.values())},
+                    label="requests over a WAF rate limit (429)",
+                ),
+                threshold=WAF_RATE_LIMITED,
+                description=f"The web ACL answered at least {WAF_RATE_LIMITED} requests with 429 in 5 minutes "
+                "because a client IP went over a rate limit: on the token endpoint "
+                f"({settings.waf_token_rate_limit}), on requests with Basic credentials "
+                f"({settings.waf_basic_auth_rate_limit}) or on all its requests ({settings.waf_rate_limit}), per "
+                "5 minutes. Someone guessing secrets, or a legitimate caller grown past the limit: the web ACL's "
+                "log group (aws-waf-logs-...) names the IP and the rule. Raise the limit by context if the caller "
+                "is legitimate.",
+            )
 
         # --- Lambda ------------------------------------------------------------------------------------
         for function in functions.all:
@@ -201,7 +222,7 @@ class Monitoring(Construct):
             "late until it is fixed.",
         )
 
-        self.dashboard = self._dashboard(api, functions, tables, events)
+        self.dashboard = self._dashboard(api, firewall, functions, tables, events)
 
     # --- pieces ------------------------------------------------------------------------------------------
 
@@ -340,6 +361,7 @@ class Monitoring(Construct):
     def _dashboard(
         self,
         api: BadgesApi,
+        firewall: ApiFirewall | None,
         functions: BadgesFunctions,
         tables: Mapping[str, dynamodb.Table],
         events: EventPipes,
@@ -371,6 +393,14 @@ class Monitoring(Construct):
                 width=12,
             ),
         )
+        if firewall is not None:
+            rules = {**{rule.name: rule.metric_name for rule in firewall.rate_rules.values()},
+                     **firewall.managed_rule_metrics}
+            dashboard.add_widgets(cloudwatch.GraphWidget(
+                title="WAF: requests blocked, by rule (rate limits 429, managed rules 403)",
+                left=[firewall.blocked(metric_name, PERIOD).with_(label=name) for name, metric_name in rules.items()],
+                width=24,
+            ))
         dashboard.add_widgets(
             cloudwatch.GraphWidget(title="Lambda errors", left=per_function("Errors", "Sum"), width=8),
             cloudwatch.GraphWidget(title="Lambda throttles", left=per_function("Throttles", "Sum"), width=8),

@@ -20,13 +20,17 @@ DEFAULTS: dict[str, object] = {
     "reservedConcurrency": {},
     "throttleRateLimit": 500,
     "throttleBurstLimit": 1000,
-    "wafEnabled": False,
-    "wafRateLimit": 2000,
+    "wafEnabled": True,
+    "wafRateLimit": 30000,
+    "wafTokenRateLimit": 100,
+    "wafBasicAuthRateLimit": 6000,
     "apiLatencyP99Ms": 2000,
     "alarmEmail": "",
 }
 
 ARCHITECTURES = ("arm64", "x86_64")
+# What a WAF rate-based rule accepts as its limit (requests per evaluation window per client IP).
+WAF_RATE_LIMIT_RANGE = (10, 2_000_000_000)
 # The retention periods CloudWatch Logs accepts.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
                       2922, 3288, 3653)
@@ -49,6 +53,22 @@ def _as_mapping(value: object) -> dict[str, int]:
     return counts
 
 
+def _rate_limit(key: str, value: object) -> int:
+    limit = int(value)
+    low, high = WAF_RATE_LIMIT_RANGE
+    if not low <= limit <= high:
+        raise ValueError(f"context {key}={value!r}: a WAF rate limit is {low} to {high:,} requests")
+    return limit
+
+
+def _within(key: str, limit: int, overall: int) -> int:
+    # Every request the narrower rule counts, the per-IP rule counts too: above it, the narrower rule never acts.
+    if limit > overall:
+        raise ValueError(f"context {key}={limit} is above wafRateLimit={overall}, which would block first: "
+                         f"lower {key} or raise wafRateLimit")
+    return limit
+
+
 def _one_of(key: str, value: object, allowed: tuple) -> object:
     if value not in allowed:
         raise ValueError(f"context {key}={value!r}: must be one of {', '.join(map(str, allowed))}")
@@ -68,8 +88,12 @@ class StackSettings:
     reserved_concurrency: dict[str, int] = field(default_factory=dict)  # handler -> reserved executions
     throttle_rate_limit: int = 500  # the stage's steady requests per second
     throttle_burst_limit: int = 1000
-    waf_enabled: bool = False
-    waf_rate_limit: int = 2000  # requests per 5 minutes per client IP, when WAF is on
+    waf_enabled: bool = True  # the web ACL on the stage; off only by -c wafEnabled=false
+    # Requests per client IP per 5 minutes before the WAF answers 429, when it is on: every request, the token
+    # endpoint's, and those carrying Basic credentials (each of the latter two also counts towards the first).
+    waf_rate_limit: int = 30000
+    waf_token_rate_limit: int = 100
+    waf_basic_auth_rate_limit: int = 6000
     api_latency_p99_ms: int = 2000  # the p99 latency alarm's threshold
     alarm_email: str = ""  # subscribed to the alarm topic when set
 
@@ -84,6 +108,7 @@ class StackSettings:
             return DEFAULTS[key] if value is None else value
 
         stage = str(get("stage"))
+        waf_rate_limit = _rate_limit("wafRateLimit", get("wafRateLimit"))
         return cls(
             stage=stage,
             deletion_protection=stage == "prod" or _as_bool(get("deletionProtection")),
@@ -97,7 +122,12 @@ class StackSettings:
             throttle_rate_limit=int(get("throttleRateLimit")),
             throttle_burst_limit=int(get("throttleBurstLimit")),
             waf_enabled=_as_bool(get("wafEnabled")),
-            waf_rate_limit=int(get("wafRateLimit")),
+            waf_rate_limit=waf_rate_limit,
+            waf_token_rate_limit=_within(
+                "wafTokenRateLimit", _rate_limit("wafTokenRateLimit", get("wafTokenRateLimit")), waf_rate_limit),
+            waf_basic_auth_rate_limit=_within(
+                "wafBasicAuthRateLimit", _rate_limit("wafBasicAuthRateLimit", get("wafBasicAuthRateLimit")),
+                waf_rate_limit),
             api_latency_p99_ms=int(get("apiLatencyP99Ms")),
             alarm_email=str(get("alarmEmail")).strip(),
         )

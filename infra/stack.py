@@ -1,5 +1,5 @@
-"""BadgesStack: tables, the OAuth key secret, functions, the API, events and monitoring, composed; build_app wires
-the stack and cdk-nag into an App."""
+"""BadgesStack: tables, the OAuth key secret, functions, the API and its web ACL, events and monitoring, composed;
+build_app wires the stack and cdk-nag into an App."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,12 +18,15 @@ from infra.monitoring import Monitoring
 from infra.oauth import OAuthKeys
 from infra.pipes import EventPipes
 from infra.settings import StackSettings
+from infra.waf import ApiFirewall
 
 STACK_ID = "BadgesStack"
 
 
 class BadgesStack(Stack):
     """The whole Badges service in one environment-agnostic stack: synth needs no AWS account."""
+
+    firewall: ApiFirewall | None  # the web ACL on the stage, unless -c wafEnabled=false
 
     def __init__(
         self, scope: Construct, construct_id: str, *, functions_dir: Path = FUNCTIONS_DIR, **kwargs: Any
@@ -42,6 +45,10 @@ class BadgesStack(Stack):
             functions_dir=functions_dir,
         )
         self.api = BadgesApi(self, "Api", functions=self.functions, settings=self.settings)
+        self.firewall = ApiFirewall(
+            self, "Firewall", stage=self.api.rest_api.deployment_stage, settings=self.settings,
+            removal_policy=removal_policy,
+        ) if self.settings.waf_enabled else None
         self.events = EventPipes(
             self, "Events", table=self.data.tables[BADGES.logical_name], removal_policy=removal_policy
         )
@@ -49,6 +56,7 @@ class BadgesStack(Stack):
             self,
             "Monitoring",
             api=self.api,
+            firewall=self.firewall,
             functions=self.functions,
             tables=self.data.tables,
             events=self.events,

@@ -1,5 +1,5 @@
 """The stack synthesized twice per session at most: once with cdk.json's defaults (every template test), once
-with every context value changed (the context tests), cdk-nag included both times."""
+with every context value changed (the context tests, WAF off), cdk-nag included both times."""
 from __future__ import annotations
 
 import os
@@ -27,8 +27,11 @@ VARIANT_CONTEXT = {
     "reservedConcurrency": '{"earn": 50, "authorizer": 20}',  # as `-c reservedConcurrency='{...}'` hands it over
     "throttleRateLimit": 123,
     "throttleBurstLimit": 456,
-    "wafEnabled": "true",
+    # WAF off: the limits below cannot reach this template; test_context builds the web ACL alone to show they do.
+    "wafEnabled": "false",
     "wafRateLimit": 700,
+    "wafTokenRateLimit": 50,
+    "wafBasicAuthRateLimit": 400,
     "apiLatencyP99Ms": 1500,
     "alarmEmail": "oncall@example.com",
 }

@@ -1,16 +1,19 @@
-"""Every CDK context value reaching the template: one synth with all of them away from their defaults (WAF on,
-x86_64, reserved concurrency, stage prod ...), plus the settings' parsing of what `-c key=value` hands over."""
+"""Every CDK context value reaching the template: one synth with all of them away from their defaults (WAF off,
+x86_64, reserved concurrency, stage prod ...), the web ACL alone with its limits changed, plus the settings' parsing
+of what `-c key=value` hands over."""
 from __future__ import annotations
 
 import json
 
 import pytest
-from aws_cdk import App
+from aws_cdk import App, RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk.assertions import Template
 
 from badges.routes import AUTHORIZER_HANDLER
-from infra.api import WAF_COMMON_RULE_SET, WAF_KNOWN_BAD_INPUTS_RULE_SET
 from infra.functions import ARCHITECTURES, AUTH_CACHE_TTL_ENV, function_specs, powertools_parameter_name
 from infra.settings import DEFAULTS, StackSettings
+from infra.waf import RATE_LIMIT_ALL, RATE_LIMIT_BASIC_AUTH, RATE_LIMIT_TOKEN, ApiFirewall
 from tests.infra.conftest import VARIANT_CONTEXT
 from tests.infra.template_helpers import HANDLERS, checkov_skips, function_for, nag_report, of_type, stage
 
@@ -35,36 +38,48 @@ def test_stage_throttling_comes_from_context(variant):
     assert stage(variant.resources)["Properties"]["StageName"] == "prod"
 
 
-def test_waf_guards_the_stage_with_aws_managed_rules_and_a_per_ip_rate_limit(variant):
-    [(acl_id, acl)] = of_type(variant.resources, "AWS::WAFv2::WebACL").items()
-    [association] = of_type(variant.resources, "AWS::WAFv2::WebACLAssociation").values()
-    properties = acl["Properties"]
-    rules = {rule["Name"]: rule for rule in properties["Rules"]}
-    stage_id = variant.logical_id(variant.stack.api.rest_api.deployment_stage)
-
-    assert properties["Scope"] == "REGIONAL"
-    assert properties["DefaultAction"] == {"Allow": {}}
-    for name in (WAF_COMMON_RULE_SET, WAF_KNOWN_BAD_INPUTS_RULE_SET):
-        assert rules[name]["Statement"]["ManagedRuleGroupStatement"]["VendorName"] == "AWS"
-        assert rules[name]["Statement"]["ManagedRuleGroupStatement"]["Name"] == name
-        assert rules[name]["OverrideAction"] == {"None": {}}
-    # Bulk bodies exceed the common rule set's 8 KB body limit; the functions enforce their own (413).
-    assert rules[WAF_COMMON_RULE_SET]["Statement"]["ManagedRuleGroupStatement"]["RuleActionOverrides"] == [
-        {"Name": "SizeRestrictions_BODY", "ActionToUse": {"Count": {}}}]
-    rate = rules["RateLimitPerIp"]
-    assert rate["Action"] == {"Block": {}}
-    assert rate["Statement"]["RateBasedStatement"] == {
-        "Limit": VARIANT_CONTEXT["wafRateLimit"], "AggregateKeyType": "IP", "EvaluationWindowSec": 300}
-    assert len({rule["Priority"] for rule in rules.values()}) == 3
-    assert association["Properties"]["WebACLArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
-    assert {"Ref": stage_id} in association["Properties"]["ResourceArn"]["Fn::Join"][1]
-
-
-def test_with_waf_on_cdk_nag_needs_no_waf_acknowledgement(variant):
+def test_waf_turned_off_leaves_no_web_acl_and_cdk_nag_acknowledges_it(variant):
     nag = nag_report(variant)
+    [apig3] = [s for s in nag["suppressedViolations"] if s["ruleName"] == "AwsSolutions-APIG3"]
 
+    assert variant.stack.firewall is None
+    for kind in ("AWS::WAFv2::WebACL", "AWS::WAFv2::WebACLAssociation", "AWS::WAFv2::LoggingConfiguration"):
+        assert of_type(variant.resources, kind) == {}, kind
+    assert not any(str(g["Properties"].get("LogGroupName", "")).startswith("aws-waf-logs-")
+                   for g in of_type(variant.resources, "AWS::Logs::LogGroup").values())
+    assert "WafRateLimited" not in variant.stack.monitoring.alarms
     assert nag["conclusion"] == "success" and nag["violations"] == []
-    assert not any(s["ruleName"] == "AwsSolutions-APIG3" for s in nag["suppressedViolations"])
+    assert apig3["acknowledgedAt"] == "BadgesStack/Api/RestApi/DeploymentStage.prod"
+    assert "wafEnabled=false" in apig3["reason"]
+
+
+def firewall_alone(context: dict) -> tuple[dict, ApiFirewall]:
+    """The web ACL built from this context on a stage of its own: seconds, where the whole stack takes a minute."""
+    app = App(context=context)
+    stack = Stack(app, "FirewallAlone")
+    settings = StackSettings.from_context(stack.node)
+    api = apigw.RestApi(stack, "Api", deploy_options=apigw.StageOptions(stage_name=settings.stage))
+    api.root.add_method("GET", apigw.MockIntegration())
+    firewall = ApiFirewall(stack, "Firewall", stage=api.deployment_stage, settings=settings,
+                           removal_policy=RemovalPolicy.RETAIN)
+    return Template.from_stack(stack).to_json()["Resources"], firewall
+
+
+def test_waf_limits_and_stage_come_from_context():
+    resources, firewall = firewall_alone({**VARIANT_CONTEXT, "wafEnabled": "true"})
+    [acl] = of_type(resources, "AWS::WAFv2::WebACL").values()
+    limits = {rule["Name"]: rule["Statement"]["RateBasedStatement"]["Limit"]
+              for rule in acl["Properties"]["Rules"] if "RateBasedStatement" in rule["Statement"]}
+    [log_group] = of_type(resources, "AWS::Logs::LogGroup").values()
+
+    assert limits == {RATE_LIMIT_TOKEN: 50, RATE_LIMIT_BASIC_AUTH: 400, RATE_LIMIT_ALL: 700}
+    assert limits == {name: rule.limit for name, rule in firewall.rate_rules.items()}
+    assert (VARIANT_CONTEXT["wafTokenRateLimit"], VARIANT_CONTEXT["wafBasicAuthRateLimit"],
+            VARIANT_CONTEXT["wafRateLimit"]) == (50, 400, 700)
+    assert acl["Properties"]["Name"] == "FirewallAlone-prod-api"
+    assert all(rule["VisibilityConfig"]["MetricName"].startswith("badges-prod-") for rule in acl["Properties"]["Rules"])
+    assert log_group["Properties"]["RetentionInDays"] == VARIANT_CONTEXT["logRetentionDays"]
+    assert log_group["DeletionPolicy"] == "Retain"
 
 
 def test_authorizer_cache_ttl_reaches_the_function_and_never_api_gateway(variant):
@@ -139,12 +154,14 @@ def test_latency_threshold_and_alarm_email_come_from_context(variant):
 
 def test_settings_read_cli_strings():
     context = {"deletionProtection": "true", "authorizerCacheTtlSeconds": "0", "wafEnabled": "false",
-               "reservedConcurrency": '{"earn": "25"}', "logRetentionDays": "90", "throttleRateLimit": "50"}
+               "reservedConcurrency": '{"earn": "25"}', "logRetentionDays": "90", "throttleRateLimit": "50",
+               "wafRateLimit": "10", "wafTokenRateLimit": "10", "wafBasicAuthRateLimit": "10"}
     settings = StackSettings.from_context(App(context=context).node)
 
     assert settings.deletion_protection is True
     assert settings.authorizer_cache_ttl_seconds == 0
     assert settings.waf_enabled is False
+    assert (settings.waf_rate_limit, settings.waf_token_rate_limit, settings.waf_basic_auth_rate_limit) == (10, 10, 10)
     assert settings.reserved_concurrency == {"earn": 25}
     assert settings.log_retention_days == 90
     assert settings.throttle_rate_limit == 50
@@ -155,10 +172,22 @@ def test_settings_read_cli_strings():
     {"logRetentionDays": 31},
     {"reservedConcurrency": '{"earn": 0}'},
     {"reservedConcurrency": "[1, 2]"},
+    {"wafTokenRateLimit": 9},  # WAF's least limit is 10
+    {"wafRateLimit": 2_000_000_001},
+    {"wafBasicAuthRateLimit": "lots"},
+    {"wafBasicAuthRateLimit": 30001},  # above the per-IP limit (30,000): that would block first
+    {"wafRateLimit": 99},  # below the token limit (100)
 ])
 def test_settings_refuse_values_the_template_could_not_take(context):
     with pytest.raises(ValueError):
         StackSettings.from_context(App(context=context).node)
+
+
+@pytest.mark.parametrize(("value", "enabled"), [(None, True), ("true", True), ("false", False), (False, False)])
+def test_waf_is_on_unless_the_context_turns_it_off(value, enabled):
+    context = {} if value is None else {"wafEnabled": value}
+
+    assert StackSettings.from_context(App(context=context).node).waf_enabled is enabled
 
 
 def test_reserved_concurrency_for_an_unknown_handler_is_refused():

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from badges.config import table_env_var
+from badges.domain.credentials import parse_basic
+from badges.domain.errors import Err
 from badges.events import EVENTS, SOURCE, filter_json
 from badges.routes import AUTHORIZER_HANDLER, AUTHORIZER_READS_OAUTH_KEY, BASE_PATH, FALLBACK_HANDLER, ROUTES
 from badges.store.tables import TABLES
@@ -21,10 +23,26 @@ from infra.functions import (
     function_id,
     powertools_parameter_name,
 )
-from infra.monitoring import AUTHORIZER_REFUSALS_METRIC, AUTHORIZER_REFUSED_MESSAGE, METRICS_NAMESPACE, OPERATIONS
+from infra.monitoring import (
+    AUTHORIZER_REFUSALS_METRIC,
+    AUTHORIZER_REFUSED_MESSAGE,
+    METRICS_NAMESPACE,
+    OPERATIONS,
+    WAF_RATE_LIMITED,
+)
 from infra.pipes import MAXIMUM_RETRIES, STREAM_ACTIONS
 from infra.settings import ARCHITECTURES as SETTINGS_ARCHITECTURES
 from infra.settings import DEFAULTS
+from infra.waf import (
+    RATE_LIMIT_ALL,
+    RATE_LIMIT_BASIC_AUTH,
+    RATE_LIMIT_TOKEN,
+    RETRY_AFTER_SECONDS,
+    TOKEN_PATH,
+    TOO_MANY_REQUESTS_BODY,
+    WAF_COMMON_RULE_SET,
+    WAF_KNOWN_BAD_INPUTS_RULE_SET,
+)
 from tests.infra.template_helpers import (
     HANDLERS,
     alarm_expression,
@@ -317,12 +335,6 @@ def test_stage_logs_traces_validates_and_throttles(synthesized, template):
     template.resource_count_is("AWS::ApiGateway::Account", 1)
 
 
-def test_no_waf_unless_the_context_asks_for_it(template):
-    assert DEFAULTS["wafEnabled"] is False
-    template.resource_count_is("AWS::WAFv2::WebACL", 0)
-    template.resource_count_is("AWS::WAFv2::WebACLAssociation", 0)
-
-
 EXPECTED_GATEWAY_RESPONSES = {
     "UNAUTHORIZED": ("401", 401, "Invalid or missing credentials"),
     "ACCESS_DENIED": ("403", 403, "Forbidden"),
@@ -355,6 +367,146 @@ def test_gateway_responses_answer_in_the_envelope(synthesized):
             assert properties.get("StatusCode") == status
             assert error["code"] == code
             assert message is None or error["message"] == message
+
+
+# --- WAF ----------------------------------------------------------------------------------------------
+
+
+def web_acl(synthesized) -> tuple[str, dict]:
+    [(logical_id, acl)] = of_type(synthesized.resources, "AWS::WAFv2::WebACL").items()
+    return logical_id, acl["Properties"]
+
+
+def waf_rules(synthesized) -> dict[str, dict]:
+    return {rule["Name"]: rule for rule in web_acl(synthesized)[1]["Rules"]}
+
+
+def test_waf_is_on_by_default_and_guards_the_stage(synthesized):
+    acl_id, properties = web_acl(synthesized)
+    [association] = of_type(synthesized.resources, "AWS::WAFv2::WebACLAssociation").values()
+    stage_id = synthesized.logical_id(synthesized.stack.api.rest_api.deployment_stage)
+
+    assert DEFAULTS["wafEnabled"] is True
+    assert properties["Scope"] == "REGIONAL"
+    assert properties["Name"] == synthesized.stack.firewall.name == "BadgesStack-dev-api"
+    assert properties["DefaultAction"] == {"Allow": {}}
+    assert association["Properties"]["WebACLArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+    assert {"Ref": stage_id} in association["Properties"]["ResourceArn"]["Fn::Join"][1]
+
+
+def test_waf_rate_limits_come_first_then_the_managed_rules(synthesized):
+    rules = waf_rules(synthesized)
+
+    assert [name for name, _ in sorted(rules.items(), key=lambda item: item[1]["Priority"])] == [
+        RATE_LIMIT_TOKEN, RATE_LIMIT_BASIC_AUTH, RATE_LIMIT_ALL, WAF_COMMON_RULE_SET, WAF_KNOWN_BAD_INPUTS_RULE_SET]
+    for name in (WAF_COMMON_RULE_SET, WAF_KNOWN_BAD_INPUTS_RULE_SET):
+        assert rules[name]["Statement"]["ManagedRuleGroupStatement"]["VendorName"] == "AWS"
+        assert rules[name]["Statement"]["ManagedRuleGroupStatement"]["Name"] == name
+        assert rules[name]["OverrideAction"] == {"None": {}}
+    # Bulk bodies exceed the common rule set's 8 KB body limit; the functions enforce their own (413).
+    assert rules[WAF_COMMON_RULE_SET]["Statement"]["ManagedRuleGroupStatement"]["RuleActionOverrides"] == [
+        {"Name": "SizeRestrictions_BODY", "ActionToUse": {"Count": {}}}]
+
+
+@pytest.mark.parametrize(("rule", "limit_key"), [
+    (RATE_LIMIT_TOKEN, "wafTokenRateLimit"),
+    (RATE_LIMIT_BASIC_AUTH, "wafBasicAuthRateLimit"),
+    (RATE_LIMIT_ALL, "wafRateLimit"),
+])
+def test_each_rate_limit_counts_per_client_ip_over_5_minutes_and_answers_429(synthesized, rule, limit_key):
+    found = waf_rules(synthesized)[rule]
+    statement = found["Statement"]["RateBasedStatement"]
+
+    assert (statement["Limit"], statement["AggregateKeyType"], statement["EvaluationWindowSec"]) == (
+        DEFAULTS[limit_key], "IP", 300)
+    assert found["Action"] == {"Block": {"CustomResponse": {
+        "ResponseCode": 429, "CustomResponseBodyKey": TOO_MANY_REQUESTS_BODY,
+        "ResponseHeaders": [{"Name": "Retry-After", "Value": str(RETRY_AFTER_SECONDS)}]}}}
+
+
+def test_waf_limits_by_default_are_100_token_requests_6000_basic_and_30000_in_all():
+    assert (DEFAULTS["wafTokenRateLimit"], DEFAULTS["wafBasicAuthRateLimit"], DEFAULTS["wafRateLimit"]) == (
+        100, 6000, 30000)
+
+
+def test_the_token_limit_counts_only_the_token_path_whatever_its_spelling(synthesized):
+    [token_route] = [route for route in ROUTES if route.public]
+    match = waf_rules(synthesized)[RATE_LIMIT_TOKEN]["Statement"]["RateBasedStatement"]["ScopeDownStatement"][
+        "ByteMatchStatement"]
+
+    assert TOKEN_PATH == token_route.full_path == "/v3/oauth/token/generate"
+    assert match["FieldToMatch"] == {"UriPath": {}}
+    # CONTAINS: the stage name (/dev/...) may precede the path on the execute-api host, not on a custom domain.
+    assert (match["PositionalConstraint"], match["SearchString"]) == ("CONTAINS", "/v3/oauth/token/generate")
+    assert [t["Type"] for t in sorted(match["TextTransformations"], key=lambda t: t["Priority"])] == [
+        "URL_DECODE", "NORMALIZE_PATH", "LOWERCASE"]
+
+
+def test_the_basic_limit_counts_requests_whose_authorization_names_the_basic_scheme(synthesized):
+    match = waf_rules(synthesized)[RATE_LIMIT_BASIC_AUTH]["Statement"]["RateBasedStatement"]["ScopeDownStatement"][
+        "ByteMatchStatement"]
+
+    assert match["FieldToMatch"] == {"SingleHeader": {"Name": "authorization"}}
+    assert (match["PositionalConstraint"], match["SearchString"]) == ("CONTAINS", "basic ")
+    assert match["TextTransformations"] == [{"Priority": 0, "Type": "LOWERCASE"}]
+    # What the rule counts is what the authorizer would take for Basic credentials, in any case of the scheme.
+    for header in ("Basic dTpw", "basic dTpw", "BASIC  dTpw"):
+        assert parse_basic(header) is not None and "basic " in header.lower(), header
+    # The per-IP limit counts every request, Basic and token requests included.
+    assert "ScopeDownStatement" not in waf_rules(synthesized)[RATE_LIMIT_ALL]["Statement"]["RateBasedStatement"]
+
+
+def test_the_429_body_is_the_envelope_api_gateway_throttling_answers_with(synthesized):
+    _, properties = web_acl(synthesized)
+    [body] = properties["CustomResponseBodies"].values()
+    throttled = next(r["Properties"] for r in of_type(synthesized.resources, "AWS::ApiGateway::GatewayResponse")
+                     .values() if r["Properties"]["ResponseType"] == "THROTTLED")
+
+    assert list(properties["CustomResponseBodies"]) == [TOO_MANY_REQUESTS_BODY]
+    assert body["ContentType"] == "APPLICATION_JSON"
+    assert json.loads(body["Content"]) == {
+        "data": None, "errors": [{"code": 429, "message": "Too many requests", "reference": None}], "warnings": []}
+    assert json.loads(body["Content"]) == json.loads(throttled["ResponseTemplates"]["application/json"])
+    assert (Err.TOO_MANY_REQUESTS.code, Err.TOO_MANY_REQUESTS.status) == (429, 429)
+
+
+def test_every_waf_rule_has_metrics_and_samples_and_blocked_requests_are_logged_without_credentials(synthesized):
+    acl_id, properties = web_acl(synthesized)
+    visibility = [properties["VisibilityConfig"], *(rule["VisibilityConfig"] for rule in properties["Rules"])]
+    [logging] = of_type(synthesized.resources, "AWS::WAFv2::LoggingConfiguration").values()
+    log_group_id = synthesized.logical_id(synthesized.stack.firewall.log_group)
+    log_group = synthesized.resources[log_group_id]["Properties"]
+
+    assert all(v["CloudWatchMetricsEnabled"] and v["SampledRequestsEnabled"] for v in visibility)
+    assert len({v["MetricName"] for v in visibility}) == len(visibility)
+    assert logging["Properties"]["ResourceArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+    [destination] = logging["Properties"]["LogDestinationConfigs"]
+    assert destination["Fn::Join"][1][-2:] == [":log-group:", {"Ref": log_group_id}]  # no ":*" suffix
+    assert log_group["LogGroupName"].startswith("aws-waf-logs-")  # WAF refuses any other name
+    assert log_group["RetentionInDays"] == DEFAULTS["logRetentionDays"]
+    assert logging["Properties"]["LoggingFilter"] == {
+        "DefaultBehavior": "DROP",
+        "Filters": [{"Behavior": "KEEP", "Requirement": "MEETS_ANY",
+                     "Conditions": [{"ActionCondition": {"Action": "BLOCK"}}]}]}
+    assert logging["Properties"]["RedactedFields"] == [
+        {"SingleHeader": {"Name": "authorization"}}, {"SingleHeader": {"Name": "x-cap-api-oauth-token"}}]
+
+
+def test_an_alarm_counts_the_requests_the_rate_limits_blocked(synthesized):
+    alarm = alarms(synthesized)["WafRateLimited"]
+    firewall = synthesized.stack.firewall
+    metrics = alarm_metrics(alarm)
+
+    assert {dimension(m, "Rule") for m in metrics} == {rule.metric_name for rule in firewall.rate_rules.values()}
+    for metric in metrics:
+        assert (metric["Namespace"], metric["MetricName"], metric["Stat"]) == ("AWS/WAFV2", "BlockedRequests", "Sum")
+        assert dimension(metric, "WebACL") == web_acl(synthesized)[1]["Name"]
+        assert dimension(metric, "Region") == {"Ref": "AWS::Region"}
+    assert {rule.metric_name for rule in firewall.rate_rules.values()} <= {
+        rule["VisibilityConfig"]["MetricName"] for rule in web_acl(synthesized)[1]["Rules"]}
+    assert alarm_expression(alarm) == "FILL(blocked0, 0) + FILL(blocked1, 0) + FILL(blocked2, 0)"
+    assert alarm["Properties"]["Threshold"] == WAF_RATE_LIMITED
+    assert alarm["Properties"]["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
 
 
 # --- events -----------------------------------------------------------------------------------------
@@ -614,7 +766,7 @@ def test_one_dashboard_shows_the_api_the_functions_the_tables_and_the_pipes(synt
     for needle in ("AWS/ApiGateway", "5XXError", "Latency", "AWS/Lambda", "Throttles", "Duration",
                    "AWS/DynamoDB", "ThrottledRequests", "TransactionConflict", "ConsumedWriteCapacityUnits",
                    "AWS/EventBridge/Pipes", "ExecutionFailed", "ApproximateNumberOfMessagesVisible",
-                   AUTHORIZER_REFUSALS_METRIC, '"type":"alarm"'):
+                   AUTHORIZER_REFUSALS_METRIC, '"type":"alarm"', "AWS/WAFV2", "BlockedRequests"):
         assert needle in body, needle
     for function in built_functions(synthesized).values():
         assert synthesized.logical_id(function.function) in body
@@ -647,7 +799,6 @@ def test_cdk_nag_reports_no_unacknowledged_finding(synthesized):
     suppressed = {(s["ruleName"], s["acknowledgedAt"]) for s in nag["suppressedViolations"]}
     token = "BadgesStack/Api/RestApi/Default/v3/oauth/token/generate/POST"
     expected = {
-        ("AwsSolutions-APIG3", "BadgesStack/Api/RestApi/DeploymentStage.dev"),
         ("AwsSolutions-COG4", "BadgesStack/Api/RestApi"),
         ("AwsSolutions-APIG4", token),
         ("AwsSolutions-COG4", token),

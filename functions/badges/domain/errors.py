@@ -24,6 +24,8 @@ class Err(Enum):
     METHOD_NOT_ALLOWED = ErrorSpec(405, "Method not allowed", 405)
     BODY_TOO_LARGE = ErrorSpec(413, "Request body too large", 413)
     UNSUPPORTED_MEDIA_TYPE = ErrorSpec(415, "Content-Type must be application/json", 415)
+    # Answered by API Gateway's stage throttling and the WAF's rate limits, never by a function.
+    TOO_MANY_REQUESTS = ErrorSpec(429, "Too many requests", 429)
     INTERNAL = ErrorSpec(500, "Internal error", 500)
     UNAVAILABLE = ErrorSpec(503, "Service busy, retry later", 503)
     OWNER_NOT_ALLOWED = ErrorSpec(714, "Owner type is not allowed.", 400)
