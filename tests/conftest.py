@@ -9,6 +9,7 @@ from badges.store.credentials import credential_store
 from badges.store.dynamo import badge_store, dynamodb_client, group_store
 from badges.store.earning import earn_store
 from badges.store.oauth_keys import oauth_keys, secrets_client
+from badges.store.pagination import key_secrets
 from handlers.authorizer import verified
 
 
@@ -21,7 +22,7 @@ def _no_real_aws(monkeypatch):
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     monkeypatch.delenv("BADGES_DYNAMODB_ENDPOINT", raising=False)
     caches = (settings, dynamodb_client, group_store, badge_store, earn_store, credential_store, secrets_client,
-              oauth_keys)
+              oauth_keys, key_secrets)
     for cached in caches:
         cached.cache_clear()
     badge_cache.clear()

@@ -1,17 +1,20 @@
 """In-memory fakes of the storage ports, with the same guarantees the DynamoDB adapter gives, and of a clock."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from badges.domain.badges import Badge
 from badges.domain.errors import BadgeNameTaken, GroupNameTaken, GroupNotFound
 from badges.domain.groups import Group
-from badges.store.pagination import decode_token, encode_token
+from badges.store.pagination import PageTokens
 from badges.store.ports import BadgeFilters, Page, StaleWrite
 
 
 class InMemoryGroupStore:
-    def __init__(self) -> None:
+    def __init__(self, tokens: PageTokens | None = None) -> None:
         self.groups: dict[tuple[int, str], Group] = {}
         self.names: dict[tuple[int, str], str] = {}
+        self.tokens = tokens or PageTokens()
 
     def add_group(self, group: Group) -> None:
         if (group.org_id, group.name) in self.names:
@@ -33,20 +36,22 @@ class InMemoryGroupStore:
         self.groups[(new.org_id, new.id)] = new
 
     def list_groups(self, org_id: int, limit: int, token: str | None) -> Page[Group]:
-        after = decode_token(token, "GROUP#")[len("GROUP#"):] if token else ""
+        query = {"list": "groups", "limit": limit}
+        after = self.tokens.open(token, org_id, query, "GROUP#")[len("GROUP#"):] if token else ""
         ids = sorted(gid for (org, gid) in self.groups if org == org_id and gid > after)
         page = ids[:limit]
-        next_token = encode_token("GROUP#" + page[-1]) if len(ids) > limit else None
+        next_token = self.tokens.seal(org_id, query, "GROUP#" + page[-1]) if len(ids) > limit else None
         return Page([self.groups[(org_id, gid)] for gid in page], next_token)
 
 
 class InMemoryBadgeStore:
     """Badges with the DynamoDB adapter's guarantees: unique names per org, versioned writes, groups checked."""
 
-    def __init__(self, groups: InMemoryGroupStore | None = None) -> None:
+    def __init__(self, groups: InMemoryGroupStore | None = None, tokens: PageTokens | None = None) -> None:
         self.badges: dict[tuple[int, str], Badge] = {}
         self.names: dict[tuple[int, str], str] = {}
         self.groups = groups or InMemoryGroupStore()
+        self.tokens = tokens or PageTokens()
 
     def _check_group(self, badge: Badge) -> None:
         group_id = badge.definition.badgeGroupId
@@ -85,8 +90,13 @@ class InMemoryBadgeStore:
 
     def list_badges(self, org_id: int, filters: BadgeFilters, now, limit: int, token: str | None,
                     counted: bool = True) -> Page[Badge]:
-        after = decode_token(token, "BADGE#")[len("BADGE#"):] if token else ""
+        query = {"list": "badges", "limit": limit, **asdict(filters)}
+        after = self.tokens.open(token, org_id, query, "BADGE#")[len("BADGE#"):] if token else ""
+        found = [b for b in self.all_badges(org_id, filters, now) if b.id > after]
+        page = found[:limit]
+        return Page(page, self.tokens.seal(org_id, query, "BADGE#" + page[-1].id) if len(found) > limit else None)
 
+    def all_badges(self, org_id: int, filters: BadgeFilters, now) -> list[Badge]:
         def matches(badge: Badge) -> bool:
             d = badge.definition
             return ((not filters.status or badge.status(now) == filters.status)
@@ -95,10 +105,7 @@ class InMemoryBadgeStore:
                     and (not filters.name or filters.name.lower() in d.name.lower())
                     and (not filters.group_id or d.badgeGroupId == filters.group_id))
 
-        found = sorted((b for (org, bid), b in self.badges.items() if org == org_id and bid > after and matches(b)),
-                       key=lambda b: b.id)
-        page = found[:limit]
-        return Page(page, encode_token("BADGE#" + page[-1].id) if len(found) > limit else None)
+        return sorted((b for (org, _), b in self.badges.items() if org == org_id and matches(b)), key=lambda b: b.id)
 
 
 class FakeClock:

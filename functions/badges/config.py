@@ -12,6 +12,10 @@ TABLE_ENV_PREFIX = "BADGES_TABLE_"
 # The secret (ARN or name) holding the OAuth signing keys, and how long the authorizer keeps what it verified.
 OAUTH_SECRET_ENV = "BADGES_OAUTH_SECRET_ID"
 AUTH_CACHE_TTL_ENV = "BADGES_AUTH_CACHE_TTL"
+# The secret (ARN or name) holding the page tokens' HMAC key, set by the stack on the functions that list pages;
+# without it, a key given in PAGE_TOKEN_KEY_ENV (local runs), else one drawn at random per process.
+PAGE_TOKEN_SECRET_ENV = "BADGES_PAGE_TOKEN_SECRET_ID"
+PAGE_TOKEN_KEY_ENV = "BADGES_PAGE_TOKEN_KEY"
 _TRUTHY = {"1", "y", "yes", "t", "true", "on"}
 
 
@@ -27,6 +31,8 @@ class Settings:
     oauth_secret_id: str = "badges-oauth-keys"  # the Secrets Manager secret holding the OAuth signing keys
     secrets_endpoint: str | None = None  # set for the local server: its embedded Secrets Manager
     auth_cache_ttl: int = 300  # seconds the authorizer keeps a verified credential or token in memory
+    page_token_secret_id: str | None = None  # the Secrets Manager secret holding the page tokens' key (deployed)
+    page_token_key: str | None = None  # the page tokens' key itself, for local runs without the secret
 
     def table(self, logical_name: str) -> str:
         return self.table_names[logical_name]
@@ -42,6 +48,8 @@ def settings() -> Settings:
         oauth_secret_id=os.environ.get(OAUTH_SECRET_ENV, "badges-oauth-keys"),
         secrets_endpoint=os.environ.get("BADGES_SECRETS_ENDPOINT") or None,
         auth_cache_ttl=int(os.environ.get(AUTH_CACHE_TTL_ENV, "300")),
+        page_token_secret_id=os.environ.get(PAGE_TOKEN_SECRET_ENV) or None,
+        page_token_key=os.environ.get(PAGE_TOKEN_KEY_ENV) or None,
     )
 
 

@@ -3,9 +3,10 @@ from decimal import Decimal
 
 import pytest
 
-from badges.domain.errors import BadgesError, GroupNameTaken
+from badges.domain.errors import GroupNameTaken, InvalidPageToken
 from badges.domain.groups import Group
 from badges.store.dynamo import DynamoGroupStore
+from badges.store.pagination import PageTokens
 from badges.store.ports import StaleWrite
 from badges.store.retry import RetryingClient
 from tests.integration.conftest import stored
@@ -81,7 +82,19 @@ def test_pages_cover_the_org_once_and_never_the_locks(store):
 
 def test_a_token_cannot_leave_the_callers_org(store):
     store.add_group(group("a1", "G", org=1))
+    store.add_group(group("a2", "H", org=1))
     token = store.list_groups(1, 1, None).next_token
-    assert store.list_groups(2, 10, token).items == []
-    with pytest.raises(BadgesError):
-        store.list_groups(1, 10, "eyJhZnRlciI6Ik5BTUUjR1JPVVAjRyJ9")  # {"after":"NAME#GROUP#G"}
+    with pytest.raises(InvalidPageToken):
+        store.list_groups(2, 1, token)
+    assert [g.id for g in store.list_groups(1, 1, token).items] == ["a2"]
+
+
+def test_a_sealed_token_must_still_name_a_group(dynamodb):
+    tokens = PageTokens(key=lambda: b"known-key")
+    store = DynamoGroupStore(RetryingClient(dynamodb), "test-badges", tokens)
+    store.add_group(group("a1", "G"))
+    lock = tokens.seal(1, {"list": "groups", "limit": 10}, "NAME#GROUP#G")  # only a bug could seal this
+    with pytest.raises(InvalidPageToken):
+        store.list_groups(1, 10, lock)
+    with pytest.raises(InvalidPageToken):
+        store.list_groups(1, 10, "eyJhZnRlciI6Ik5BTUUjR1JPVVAjRyJ9")  # the old unsigned {"after":"NAME#GROUP#G"}

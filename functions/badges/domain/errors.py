@@ -128,6 +128,13 @@ class BadgeNameTaken(BadgesError):
         self.name = name
 
 
+class InvalidPageToken(BadgesError):
+    """A nextToken we did not seal for this org and query, altered, or expired: 1003."""
+
+    def __init__(self) -> None:
+        super().__init__(Err.INVALID_PAGE_TOKEN, reference="nextToken")
+
+
 class RequestRepeated(BadgesError):
     """A requestId already used for this operation: 809, answered with the first request's result."""
 

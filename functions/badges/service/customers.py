@@ -47,14 +47,8 @@ def _earned(customer: int, caller: Caller, include_expired: bool, earns: EarnSto
 def _available(customer: int, caller: Caller, badges: BadgeStore, earns: EarnStore,
                at: Decimal) -> list[CustomerBadgeView]:
     issues = {i["badgeMetaId"]: i for i in earns.issues(caller.org_id, customer) if i["active"] and i["expiresOn"] > at}
-    live, token = [], None
-    while True:
-        page = badges.list_badges(caller.org_id, BadgeFilters(status=BadgeStatus.LIVE), at, 100, token, counted=False)
-        live += page.items
-        if not (token := page.next_token):
-            break
     entries = []
-    for badge in live:
+    for badge in badges.all_badges(caller.org_id, BadgeFilters(status=BadgeStatus.LIVE), at):
         if not badge.definition.active:
             continue
         issue = issues.get(badge.id)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -17,7 +18,7 @@ from badges.domain.badges import Badge, BadgeDefinition, Claim
 from badges.domain.claims import MAX_CLAIMS
 from badges.domain.errors import BadgeNameTaken, BadgesError, Err, GroupNameTaken, GroupNotFound, ServiceUnavailable
 from badges.domain.groups import Group
-from badges.store.pagination import decode_token, encode_token
+from badges.store.pagination import PageTokens
 from badges.store.ports import BadgeFilters, ClaimRefused, Page, StaleWrite
 from badges.store.retry import CONNECT_TIMEOUT, READ_TIMEOUT, RetryingClient, cancellation_codes
 from badges.store.tallies import SHARDS, TALLY_SK, tally_of, tally_pk
@@ -144,12 +145,13 @@ def release_name(table: str, org_id: int, kind: str, name: str, holder_id: str) 
                        "ExpressionAttributeValues": to_item({":holder": holder_id})}}
 
 
-def query_page(client: RetryingClient, table: str, org_id: int, prefix: str, limit: int, token: str | None,
+def query_page(client: RetryingClient, table: str, org_id: int, prefix: str, limit: int, after: str | None,
                **filters: Any) -> tuple[list[dict], str | None]:
-    """Up to `limit` matching items of the org whose sort key starts with `prefix`, and the token after them.
+    """Up to `limit` matching items of the org whose sort key starts with `prefix`, from the sort key `after` on,
+    and the sort key to resume after (None at the end).
 
     With a filter, DynamoDB counts items it read, not those that matched, so it asks again for the rest,
-    at most a few times; a short page with a token is possible, an empty page is never the last but for `None`.
+    at most a few times; a short page that leads on is possible, an empty page is never the last but for `None`.
     """
     query: dict[str, Any] = {
         "TableName": table,
@@ -158,7 +160,7 @@ def query_page(client: RetryingClient, table: str, org_id: int, prefix: str, lim
     }
     query["ExpressionAttributeValues"] = {**to_item({":pk": org_key(org_id), ":prefix": prefix}),
                                           **filters.get("ExpressionAttributeValues", {})}
-    start = {"pk": org_key(org_id), "sk": decode_token(token, prefix)} if token else None
+    start = {"pk": org_key(org_id), "sk": after} if after else None
     items: list[dict] = []
     for _ in range(_MAX_PAGE_QUERIES):
         if start:
@@ -170,15 +172,16 @@ def query_page(client: RetryingClient, table: str, org_id: int, prefix: str, lim
         start = {"pk": last["pk"]["S"], "sk": last["sk"]["S"]} if last else None
         if start is None or len(items) >= limit:
             break
-    return items, encode_token(start["sk"]) if start else None
+    return items, start["sk"] if start else None
 
 
 class DynamoGroupStore:
     """Groups in the badges table: pk ORG#<org>, sk GROUP#<id>; the name lock at sk NAME#GROUP#<name>."""
 
-    def __init__(self, client: RetryingClient, table_name: str):
+    def __init__(self, client: RetryingClient, table_name: str, tokens: PageTokens | None = None):
         self._client = client
         self._table = table_name
+        self._tokens = tokens or PageTokens()
 
     def _group_key(self, org_id: int, group_id: str) -> dict:
         return to_item({"pk": org_key(org_id), "sk": GROUP_PREFIX + group_id})
@@ -242,8 +245,12 @@ class DynamoGroupStore:
             raise StaleWrite(new.id) from refused
 
     def list_groups(self, org_id: int, limit: int, token: str | None) -> Page[Group]:
-        items, next_token = query_page(self._client, self._table, org_id, GROUP_PREFIX, limit, token)
-        return Page(items=[self._group_of(item) for item in items], next_token=next_token)
+        """A page of the org's groups; its token opens only for this org and this limit, for a day."""
+        query = {"list": "groups", "limit": limit}
+        after = self._tokens.open(token, org_id, query, GROUP_PREFIX) if token else None
+        items, last = query_page(self._client, self._table, org_id, GROUP_PREFIX, limit, after)
+        return Page(items=[self._group_of(item) for item in items],
+                    next_token=self._tokens.seal(org_id, query, last) if last else None)
 
 
 @cache
@@ -258,9 +265,10 @@ class DynamoBadgeStore:
     counters earns will add to are top-level numbers that a definition update never writes.
     """
 
-    def __init__(self, client: RetryingClient, table_name: str):
+    def __init__(self, client: RetryingClient, table_name: str, tokens: PageTokens | None = None):
         self._client = client
         self._table = table_name
+        self._tokens = tokens or PageTokens()
 
 
     def _group_exists(self, badge: Badge) -> list[dict]:
@@ -441,29 +449,49 @@ class DynamoBadgeStore:
 
     def list_badges(self, org_id: int, filters: BadgeFilters, now: Decimal, limit: int,
                     token: str | None, counted: bool = True) -> Page[Badge]:
-        conditions, values = [], {}
-        if filters.earn_type:
-            conditions.append("earnType = :earnType")
-            values[":earnType"] = filters.earn_type
-        if filters.owner:
-            conditions.append("contains(owners, :owner)")
-            values[":owner"] = filters.owner
-        if filters.group_id:
-            conditions.append("groupId = :groupId")
-            values[":groupId"] = filters.group_id
-        if filters.name:
-            conditions.append("contains(nameLower, :name)")
-            values[":name"] = filters.name.lower()
-        if filters.status:
-            conditions.append(_STATUS_CONDITIONS[filters.status])
-            values[":now"] = now
-        extra = {"FilterExpression": " AND ".join(conditions), "ExpressionAttributeValues": to_item(values)} \
-            if conditions else {}
-        items, next_token = query_page(self._client, self._table, org_id, BADGE_PREFIX, limit, token, **extra)
+        """A page of the org's matching badges; its token opens only for this org, these filters and this limit,
+        for a day."""
+        query = {"list": "badges", "limit": limit, **asdict(filters)}
+        after = self._tokens.open(token, org_id, query, BADGE_PREFIX) if token else None
+        items, last = query_page(self._client, self._table, org_id, BADGE_PREFIX, limit, after,
+                                 **_badge_filter(filters, now))
         badges = self._counted(org_id, items) if counted else [self._badge_of(item) for item in items]
-        return Page(items=badges, next_token=next_token)
+        return Page(items=badges, next_token=self._tokens.seal(org_id, query, last) if last else None)
+
+    def all_badges(self, org_id: int, filters: BadgeFilters, now: Decimal) -> list[Badge]:
+        """Every matching badge of the org, without counts: the pages are walked here, so no token is made."""
+        found, after = [], None
+        while True:
+            items, after = query_page(self._client, self._table, org_id, BADGE_PREFIX, _WALK_PAGE, after,
+                                      **_badge_filter(filters, now))
+            found += [self._badge_of(item) for item in items]
+            if after is None:
+                return found
 
 
+def _badge_filter(filters: BadgeFilters, now: Decimal) -> dict:
+    """The FilterExpression and its values for GET /badgeMeta's filters; nothing for none."""
+    conditions, values = [], {}
+    if filters.earn_type:
+        conditions.append("earnType = :earnType")
+        values[":earnType"] = filters.earn_type
+    if filters.owner:
+        conditions.append("contains(owners, :owner)")
+        values[":owner"] = filters.owner
+    if filters.group_id:
+        conditions.append("groupId = :groupId")
+        values[":groupId"] = filters.group_id
+    if filters.name:
+        conditions.append("contains(nameLower, :name)")
+        values[":name"] = filters.name.lower()
+    if filters.status:
+        conditions.append(_STATUS_CONDITIONS[filters.status])
+        values[":now"] = now
+    return {"FilterExpression": " AND ".join(conditions), "ExpressionAttributeValues": to_item(values)} \
+        if conditions else {}
+
+
+_WALK_PAGE = 100  # badges a query of all_badges asks for
 _STATUS_CONDITIONS = {
     "UPCOMING": "startOn > :now",
     "LIVE": "startOn <= :now AND expiresOn > :now",

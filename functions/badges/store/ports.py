@@ -42,7 +42,8 @@ class GroupStore(Protocol):
         reservation in the same transaction (GroupNameTaken if the new name is another group's)."""
 
     def list_groups(self, org_id: int, limit: int, token: str | None) -> Page[Group]:
-        """Up to `limit` of the org's groups in creation order, from where `token` left off."""
+        """Up to `limit` of the org's groups in creation order, from where `token` left off. The next token opens
+        only for this org and this limit, for a day; any other token is InvalidPageToken (1003)."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,11 @@ class BadgeStore(Protocol):
     def list_badges(self, org_id: int, filters: BadgeFilters, now, limit: int, token: str | None,
                     counted: bool = True) -> Page[Badge]:
         """Up to `limit` of the org's badges matching the filters, in creation order, from where `token` left off;
-        with their counts unless not `counted`."""
+        with their counts unless not `counted`. The next token opens only for this org, these filters and this
+        limit, for a day; any other token is InvalidPageToken (1003)."""
+
+    def all_badges(self, org_id: int, filters: BadgeFilters, now) -> list[Badge]:
+        """Every one of the org's badges matching the filters, in creation order, without counts."""
 
     def counts(self, org_id: int, badge_ids: list[str]) -> dict[str, tuple[int, int]]:
         """Each badge's (earnedCount, issuedCount) as they stand."""
