@@ -16,7 +16,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from badges.config import AUTH_CACHE_TTL_ENV, OAUTH_SECRET_ENV, table_env_var
+from badges.config import AUTH_CACHE_TTL_ENV, OAUTH_SECRET_ENV, PAGE_TOKEN_SECRET_ENV, table_env_var
 from badges.routes import (
     AUTHORIZER_HANDLER,
     AUTHORIZER_READS_OAUTH_KEY,
@@ -100,20 +100,21 @@ def handler_code(functions_dir: Path, handler: str) -> lambda_.Code:
 @dataclass(frozen=True)
 class FunctionSpec:
     """What one handler's Lambda is given: its tables' actions, memory, reserved concurrency, the OAuth key
-    secret or not, and any environment beyond the table names."""
+    secret or not, the page token key's secret or not, and any environment beyond the table names."""
 
     handler: str
     table_actions: Mapping[str, tuple[str, ...]]
     memory_size: int
     reads_oauth_key: bool = False
+    reads_page_token_key: bool = False
     reserved_concurrency: int | None = None
     environment: Mapping[str, str] = field(default_factory=dict)
     transactions: bool = False  # calls TransactWriteItems on its tables (for the monitoring, not IAM)
 
 
 class HandlerFunction(Construct):
-    """One handler's Lambda with its own role (exactly its table actions, and the OAuth key secret if it reads
-    it), its own log group, and X-Ray."""
+    """One handler's Lambda with its own role (exactly its table actions, and the OAuth key or page token key
+    secret if it reads them), its own log group, and X-Ray."""
 
     def __init__(
         self,
@@ -123,6 +124,7 @@ class HandlerFunction(Construct):
         spec: FunctionSpec,
         tables: Mapping[str, dynamodb.ITable],
         oauth_secret: secretsmanager.ISecret,
+        page_token_secret: secretsmanager.ISecret,
         layers: list[lambda_.ILayerVersion],
         code: lambda_.Code,
         architecture: lambda_.Architecture,
@@ -154,6 +156,12 @@ class HandlerFunction(Construct):
                 iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[oauth_secret.secret_arn])
             )
             environment[OAUTH_SECRET_ENV] = oauth_secret.secret_arn
+        if spec.reads_page_token_key:
+            self.role.add_to_principal_policy(
+                iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"],
+                                    resources=[page_token_secret.secret_arn])
+            )
+            environment[PAGE_TOKEN_SECRET_ENV] = page_token_secret.secret_arn
         self.log_group.grant_write(self.role)
 
         self.function = lambda_.Function(
@@ -218,7 +226,8 @@ def function_specs(settings: StackSettings) -> list[FunctionSpec]:
         raise ValueError(f"one Lambda per route: handlers serve several routes: {sorted(repeated)}")
     specs = [
         FunctionSpec(route.handler, route.table_actions, settings.lambda_memory_size,
-                     reads_oauth_key=route.reads_oauth_key, transactions=route.transactions)
+                     reads_oauth_key=route.reads_oauth_key, reads_page_token_key=route.reads_page_token_key,
+                     transactions=route.transactions)
         for route in ROUTES
     ]
     specs.append(FunctionSpec(FALLBACK_HANDLER, {}, settings.lambda_memory_size))
@@ -244,6 +253,7 @@ class BadgesFunctions(Construct):
         *,
         tables: Mapping[str, dynamodb.ITable],
         oauth_secret: secretsmanager.ISecret,
+        page_token_secret: secretsmanager.ISecret,
         settings: StackSettings,
         functions_dir: Path = FUNCTIONS_DIR,
     ) -> None:
@@ -274,6 +284,7 @@ class BadgesFunctions(Construct):
                 spec=spec,
                 tables=tables,
                 oauth_secret=oauth_secret,
+                page_token_secret=page_token_secret,
                 layers=[self.domain_layer, self.powertools_layer],
                 code=handler_code(functions_dir, spec.handler),
                 architecture=architecture,

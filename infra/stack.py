@@ -1,4 +1,4 @@
-"""BadgesStack: tables, the OAuth key secret, functions, the API and its web ACL, events and monitoring, composed;
+"""BadgesStack: tables, the two key secrets, functions, the API and its web ACL, events and monitoring, composed;
 build_app wires the stack and cdk-nag into an App."""
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from infra.data import DataTables, table_construct_id
 from infra.functions import FUNCTIONS_DIR, BadgesFunctions
 from infra.monitoring import Monitoring
 from infra.oauth import OAuthKeys
+from infra.page_tokens import PageTokenKey
 from infra.pipes import EventPipes
 from infra.settings import StackSettings
 from infra.waf import ApiFirewall
@@ -36,11 +37,13 @@ class BadgesStack(Stack):
         removal_policy = RemovalPolicy.RETAIN if self.settings.is_prod else RemovalPolicy.DESTROY
         self.data = DataTables(self, "Data", deletion_protection=self.settings.deletion_protection)
         self.oauth = OAuthKeys(self, "OAuth", removal_policy=removal_policy)
+        self.page_tokens = PageTokenKey(self, "PageTokens", removal_policy=removal_policy)
         self.functions = BadgesFunctions(
             self,
             "Functions",
             tables=self.data.tables,
             oauth_secret=self.oauth.secret,
+            page_token_secret=self.page_tokens.secret,
             settings=self.settings,
             functions_dir=functions_dir,
         )

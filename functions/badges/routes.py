@@ -27,6 +27,7 @@ class Route:
     base: str = BASE_PATH
     public: bool = False  # no authorizer: the route itself checks credentials (the OAuth token endpoint)
     reads_oauth_key: bool = False  # may read the OAuth signing keys' secret
+    reads_page_token_key: bool = False  # hands out and takes nextToken, so may read the page token key's secret
     transactions: bool = False  # calls TransactWriteItems (IAM checks its items as the actions above)
 
     @property
@@ -38,14 +39,14 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v3/oauth/token/generate", "generate_token", {"credentials": ("dynamodb:GetItem",)}, base="",
           public=True, reads_oauth_key=True),
     Route("POST", "/group", "create_group", {"badges": ("dynamodb:PutItem",)}, transactions=True),
-    Route("GET", "/group", "list_groups", {"badges": ("dynamodb:Query",)}),
+    Route("GET", "/group", "list_groups", {"badges": ("dynamodb:Query",)}, reads_page_token_key=True),
     Route("GET", "/group/{groupId}", "get_group", {"badges": ("dynamodb:GetItem",)}),
     Route("PUT", "/group/{groupId}", "update_group",
           {"badges": ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem")}, transactions=True),
     Route("POST", "/badgeMeta", "create_badge",
           {"badges": ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:ConditionCheckItem")}, transactions=True),
     Route("PUT", "/badgeMeta", "update_badge", {"badges": BADGE_UPDATE}, transactions=True),
-    Route("GET", "/badgeMeta", "list_badges", {"badges": ("dynamodb:Query",)}),
+    Route("GET", "/badgeMeta", "list_badges", {"badges": ("dynamodb:Query",)}, reads_page_token_key=True),
     Route("GET", "/badgeMeta/{badgeId}", "get_badge", {"badges": ("dynamodb:GetItem",)}),
     Route("PUT", "/badgeMeta/{badgeId}/activate", "activate_badge", {"badges": BADGE_UPDATE}, transactions=True),
     Route("PUT", "/badgeMeta/{badgeId}/deactivate", "deactivate_badge", {"badges": BADGE_UPDATE},

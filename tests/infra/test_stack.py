@@ -1,5 +1,5 @@
 """BadgesStack as CloudFormation sees it with cdk.json's defaults: least-privilege roles, tables, the authorizer
-and the public token route, the OAuth key secret, events, alarms, the dashboard, cdk-nag, checkov and cfn-lint."""
+and the public token route, the key secrets, events, alarms, the dashboard, cdk-nag, checkov and cfn-lint."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from badges.config import table_env_var
+from badges.config import PAGE_TOKEN_SECRET_ENV, table_env_var
 from badges.domain.credentials import parse_basic
 from badges.domain.errors import Err
 from badges.events import EVENTS, SOURCE, filter_json
@@ -69,11 +69,34 @@ ROOT = Path(__file__).resolve().parents[2]
 SECRET_READERS = {route.handler for route in ROUTES if route.reads_oauth_key} | (
     {AUTHORIZER_HANDLER} if AUTHORIZER_READS_OAUTH_KEY else set()
 )
+PAGE_TOKEN_READERS = {route.handler for route in ROUTES if route.reads_page_token_key}
 PUBLIC = {(route.method, route.full_path) for route in ROUTES if route.public}
 
 
 def secret_id(synthesized) -> str:
     return synthesized.logical_id(synthesized.stack.oauth.secret)
+
+
+def page_token_secret_id(synthesized) -> str:
+    return synthesized.logical_id(synthesized.stack.page_tokens.secret)
+
+
+def secret_statements(synthesized) -> dict[str, list[dict]]:
+    """Every role's statements that name a secret or a Secrets Manager action, by role."""
+    secrets = {secret_id(synthesized), page_token_secret_id(synthesized)}
+    found: dict[str, list[dict]] = {}
+    for policy in of_type(synthesized.resources, "AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            if any(secret in json.dumps(statement) for secret in secrets) or any(
+                    a.startswith("secretsmanager:") for a in as_list(statement["Action"])):
+                for role in policy["Properties"]["Roles"]:
+                    found.setdefault(role["Ref"], []).append(statement)
+    return found
+
+
+def readers_of(synthesized, secret: str) -> dict[str, list[dict]]:
+    return {role: [s for s in statements if secret in json.dumps(s)]
+            for role, statements in secret_statements(synthesized).items() if secret in json.dumps(statements)}
 
 
 # --- functions --------------------------------------------------------------------------------------
@@ -113,6 +136,8 @@ def test_environment_comes_only_from_the_stack(synthesized, handler):
     expected = {table_env_var(name): {"Ref": by_name[name]} for name in HANDLERS[handler]}
     if handler in SECRET_READERS:
         expected[OAUTH_SECRET_ENV] = {"Ref": secret_id(synthesized)}
+    if handler in PAGE_TOKEN_READERS:
+        expected[PAGE_TOKEN_SECRET_ENV] = {"Ref": page_token_secret_id(synthesized)}
     if handler == AUTHORIZER_HANDLER:
         expected[AUTH_CACHE_TTL_ENV] = str(DEFAULTS["authorizerCacheTtlSeconds"])
 
@@ -169,19 +194,41 @@ def test_each_function_writes_only_its_own_log_group_and_traces(synthesized, han
 
 def test_only_the_token_endpoint_and_the_authorizer_may_read_the_oauth_key_secret(synthesized):
     secret = secret_id(synthesized)
-    readers: dict[str, list[dict]] = {}
-    for policy in of_type(synthesized.resources, "AWS::IAM::Policy").values():
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-            if secret in json.dumps(statement) or any(a.startswith("secretsmanager:")
-                                                      for a in as_list(statement["Action"])):
-                for role in policy["Properties"]["Roles"]:
-                    readers.setdefault(role["Ref"], []).append(statement)
+    readers = readers_of(synthesized, secret)
 
     assert {"generate_token", AUTHORIZER_HANDLER} == SECRET_READERS
     assert set(readers) == {role_of(synthesized, handler) for handler in SECRET_READERS}
     for statements in readers.values():
         assert statements == [{"Action": "secretsmanager:GetSecretValue", "Effect": "Allow",
                                "Resource": {"Ref": secret}}]
+
+
+def test_only_the_listing_functions_may_read_the_page_token_key(synthesized):
+    secret = page_token_secret_id(synthesized)
+    readers = readers_of(synthesized, secret)
+
+    assert {"list_groups", "list_badges"} == PAGE_TOKEN_READERS
+    assert set(readers) == {role_of(synthesized, handler) for handler in PAGE_TOKEN_READERS}
+    for statements in readers.values():
+        assert statements == [{"Action": "secretsmanager:GetSecretValue", "Effect": "Allow",
+                               "Resource": {"Ref": secret}}]
+
+
+def test_every_secrets_manager_statement_reads_one_named_secret(synthesized):
+    allowed = [{"Action": "secretsmanager:GetSecretValue", "Effect": "Allow", "Resource": {"Ref": secret}}
+               for secret in (secret_id(synthesized), page_token_secret_id(synthesized))]
+    statements = secret_statements(synthesized)
+
+    assert set(statements) == {role_of(synthesized, h) for h in SECRET_READERS | PAGE_TOKEN_READERS}
+    assert all(statement in allowed for found in statements.values() for statement in found)
+
+
+def test_the_page_token_key_is_one_generated_string(synthesized):
+    secret = synthesized.resources[page_token_secret_id(synthesized)]
+
+    assert secret["Properties"]["GenerateSecretString"] == {"PasswordLength": 64, "ExcludePunctuation": True}
+    assert "Name" not in secret["Properties"]  # CloudFormation names it; the listing functions get its ARN
+    assert secret["DeletionPolicy"] == "Delete"  # dev; prod retains it (test_context)
 
 
 def test_the_oauth_key_secret_starts_with_one_generated_current_key(synthesized):
@@ -808,6 +855,7 @@ def test_cdk_nag_reports_no_unacknowledged_finding(synthesized):
             "BadgesStack/Api/RestApi/CloudWatchRole",
         ),
         ("AwsSolutions-SMG4", "BadgesStack/OAuth/Secret"),
+        ("AwsSolutions-SMG4", "BadgesStack/PageTokens/Secret"),
         ("AwsSolutions-SQS3", "BadgesStack/Events/DeadLetters"),
     }
     # Per function: the X-Ray wildcard on its role, the pinned runtime on the function.
