@@ -187,11 +187,13 @@ def test_a_customers_views_show_the_badges_issued_count_and_the_customers_own_ea
         assert call(issue_bulk, "POST", "/badgeMeta/customer/issueBulk", body)[0] == 200
     assert earn_now(badge["id"], customer=2)[0] == 200
     assert earn_now(badge["id"], customer=3)[0] == 200
-    for badge_type, earned in (("AVAILABLE", 0), ("EARNED", 1)):
-        status, answer, _ = call(get_customer_badges, "GET", f"/customer/{2 if earned else 1}?badgeType={badge_type}")
+    assert earn_now(badge["id"], customer=3)[0] == 200
+    # each view, for a customer who has not earned (1), earned once (2) and twice (3)
+    for badge_type, customer, earned in (("AVAILABLE", 1, 0), ("AVAILABLE", 3, 2), ("EARNED", 2, 1), ("EARNED", 3, 2)):
+        status, answer, _ = call(get_customer_badges, "GET", f"/customer/{customer}?badgeType={badge_type}")
         assert status == 200, answer
         [entry] = [b for b in answer["data"]["badges"] if b["badgeMetaId"] == badge["id"]]
-        assert (entry["issuedCount"], entry["earnedCount"]) == (3, earned)
+        assert (entry["issuedCount"], entry["earnedCount"], len(entry["earnedBadges"])) == (3, earned, earned)
 
 
 def test_once_a_cap_is_used_up_a_refusal_reads_the_shards_once_and_writes_nothing_and_a_repeat_is_still_809(dynamodb):

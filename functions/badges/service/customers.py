@@ -24,8 +24,9 @@ def customer_badges(customer: int, caller: Caller, badge_type: str, include_expi
     if group_id:
         entries = [e for e in entries if e.badgeGroupId == group_id]
     ranks = _group_ranks(caller, {e.badgeGroupId for e in entries if e.badgeGroupId}, groups, entries)
+    earned_view = badge_type == CustomerBadgeType.EARNED
     entries.sort(key=lambda e: (ranks.get(e.badgeGroupId, _LAST), _LAST if e.badgeRank is None else e.badgeRank,
-                                _expiry(e), e.badgeMetaId))
+                                _expiry(e) if earned_view else e.expiresOn, e.badgeMetaId))
     chosen = entries[page * limit:(page + 1) * limit]
     counts = badges.counts(caller.org_id, [entry.badgeMetaId for entry in chosen])  # the page's only: 64 reads each
     for entry in chosen:
@@ -34,12 +35,19 @@ def customer_badges(customer: int, caller: Caller, badge_type: str, include_expi
         page=page, size=limit, total=len(entries), totalPages=math.ceil(len(entries) / limit)))
 
 
-def _earned(customer: int, caller: Caller, include_expired: bool, earns: EarnStore,
-            at: Decimal) -> list[CustomerBadgeView]:
+def _earns_by_badge(customer: int, caller: Caller, include_expired: bool, earns: EarnStore,
+                    at: Decimal) -> dict[str, list[dict]]:
+    """The customer's active earns (unexpired ones unless include_expired), by badge: one query."""
     by_badge: dict[str, list[dict]] = {}
     for earned in earns.earned(caller.org_id, customer):
         if earned["active"] and (include_expired or earned["expiresOn"] > at):
             by_badge.setdefault(earned["badgeMetaId"], []).append(earned)
+    return by_badge
+
+
+def _earned(customer: int, caller: Caller, include_expired: bool, earns: EarnStore,
+            at: Decimal) -> list[CustomerBadgeView]:
+    by_badge = _earns_by_badge(customer, caller, include_expired, earns, at)
     found = earns.badges(caller.org_id, list(by_badge))
     return [_entry(found[badge_id], at, items) for badge_id, items in by_badge.items() if badge_id in found]
 
@@ -47,6 +55,7 @@ def _earned(customer: int, caller: Caller, include_expired: bool, earns: EarnSto
 def _available(customer: int, caller: Caller, badges: BadgeStore, earns: EarnStore,
                at: Decimal) -> list[CustomerBadgeView]:
     issues = {i["badgeMetaId"]: i for i in earns.issues(caller.org_id, customer) if i["active"] and i["expiresOn"] > at}
+    mine = _earns_by_badge(customer, caller, False, earns, at)  # so earnedCount is the customer's here too
     entries = []
     for badge in badges.all_badges(caller.org_id, BadgeFilters(status=BadgeStatus.LIVE), at):
         if not badge.definition.active:
@@ -54,7 +63,7 @@ def _available(customer: int, caller: Caller, badges: BadgeStore, earns: EarnSto
         issue = issues.get(badge.id)
         if badge.definition.earnType == EarnType.ISSUE_EARN and issue is None:
             continue
-        entry = _entry(badge, at, [])
+        entry = _entry(badge, at, mine.get(badge.id, []))
         if issue is not None:
             entry.issuedId, entry.issueExpiresOn = issue["issuedId"], to_epoch(issue["expiresOn"])
         entries.append(entry)
