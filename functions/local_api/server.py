@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import json
+import socket
 import sys
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import boto3
 from botocore.exceptions import ClientError
 
+from badges.api.envelope import JSON, error_body
 from badges.config import LocalSettings, configure_local_process, local_settings, settings
+from badges.domain.errors import Err, ErrorDetail
 from badges.service.auth import add_credential
 from badges.store.credentials import credential_store
 from badges.store.oauth_keys import initial_secret
@@ -19,6 +23,11 @@ from local_dynamodb.model import ModelSettings
 from local_dynamodb.server import EmbeddedAWS
 
 DEV_CREDENTIAL = {"username": "dev", "password": "badges-dev", "orgId": 100458, "userId": 1}
+# API Gateway's quota on a REST API's request headers: names, values, line ends and spaces, 10,240 bytes in all.
+MAX_HEADER_BYTES = 10_240
+# What http.server refuses before a request reaches the gateway: a request line it cannot read, one over 64 KiB,
+# a header line over 64 KiB or over 100 headers (and, here, headers over MAX_HEADER_BYTES).
+REFUSED = {400: Err.MALFORMED_REQUEST, 414: Err.URI_TOO_LONG, 431: Err.REQUEST_HEADERS_TOO_LARGE}
 
 
 def ensure_tables(endpoint: str) -> dict[str, str]:
@@ -64,6 +73,46 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(out_body)))
         self.end_headers()
         self.wfile.write(out_body)
+
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        size = sum(len(name) + len(value) + 4 for name, value in self.headers.items())  # "name: value\r\n"
+        if size > MAX_HEADER_BYTES:
+            self.send_error(431, explain=f"the headers take {size} bytes, over {MAX_HEADER_BYTES}")
+            return False
+        return True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals in the envelope, as JSON, instead of its HTML page; the connection closes."""
+        code, why = int(code), explain or message
+        err = REFUSED.get(code)
+        text = err.value.message if err else HTTPStatus(code).phrase
+        detail = ErrorDetail(err.code if err else code, f"{text}: {why}"[:300] if why else text)
+        body = error_body([detail]).encode()
+        self.close_connection = True
+        # A request line it could not read leaves HTTP/0.9, which answers without a status line or headers.
+        self.request_version = "HTTP/1.1"
+        self.send_response(code)
+        self.send_header("Content-Type", JSON)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        self._linger()
+
+    def _linger(self, limit: int = 1 << 20) -> None:
+        """Read what the client still sends (the rest of a long header, say) before closing: closing with it unread
+        resets the connection, and the client may lose the answer it was sent."""
+        self.wfile.flush()
+        try:
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(1)
+            while limit > 0 and (chunk := self.connection.recv(65536)):
+                limit -= len(chunk)
+        except OSError:
+            pass
 
     def __getattr__(self, name: str):
         # Every method goes to the gateway, which answers the ones no route has with the fallback's 405.

@@ -24,6 +24,8 @@ class Err(Enum):
     METHOD_NOT_ALLOWED = ErrorSpec(405, "Method not allowed", 405)
     BODY_TOO_LARGE = ErrorSpec(413, "Request body too large", 413)
     UNSUPPORTED_MEDIA_TYPE = ErrorSpec(415, "Content-Type must be application/json", 415)
+    URI_TOO_LONG = ErrorSpec(414, "Request URI too long", 414)
+    REQUEST_HEADERS_TOO_LARGE = ErrorSpec(431, "Request header fields too large", 431)
     # Answered by API Gateway's stage throttling and the WAF's rate limits, never by a function.
     TOO_MANY_REQUESTS = ErrorSpec(429, "Too many requests", 429)
     INTERNAL = ErrorSpec(500, "Internal error", 500)
@@ -60,6 +62,7 @@ class Err(Enum):
     CUSTOMER_LIMIT_REACHED = ErrorSpec(1020, "The customer has reached a limit of this badge", 400)
     BADGE_LIMIT_REACHED = ErrorSpec(1021, "The badge has reached a limit", 400)
     ACTIVE_ISSUE_EXISTS = ErrorSpec(1040, "An active issue for the badge already exists.", 400)
+    MALFORMED_REQUEST = ErrorSpec(1050, "Malformed HTTP request", 400)
 
     @property
     def code(self) -> int:
