@@ -22,7 +22,7 @@ from badges.store.retry import invocation_budget
 
 MAX_BODY_BYTES = 256 * 1024
 _ENUM_ERRORS = {"enum", "literal_error"}
-_BODY_METHODS = {"POST", "PUT", "PATCH"}
+BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
 def _reference(loc: tuple) -> str | None:
@@ -89,7 +89,7 @@ def _body_text(event: dict[str, Any]) -> str:
 
 class BadgesResolver(APIGatewayRestResolver):
     def resolve(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        if event.get("httpMethod") in _BODY_METHODS:
+        if event.get("httpMethod") in BODY_METHODS:
             refused = _refuse_body(event)
             if refused:
                 return refused

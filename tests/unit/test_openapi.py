@@ -1,0 +1,45 @@
+"""The OpenAPI document: both ways to authorize, and per route the statuses it can answer."""
+import pytest
+
+from badges.routes import ROUTES
+from local_api.openapi import REFUSALS, build_openapi
+
+DOCUMENT = build_openapi()
+OPERATIONS = {(route.method, route.full_path): route for route in ROUTES}
+
+
+def operation(route):
+    return DOCUMENT["paths"][route.full_path][route.method.lower()]
+
+
+def test_both_credentials_are_declared_as_the_authorizer_reads_them():
+    schemes = DOCUMENT["components"]["securitySchemes"]
+
+    assert schemes["basicAuth"] == {**schemes["basicAuth"], "type": "http", "scheme": "basic"}
+    assert schemes["oauthToken"] == {**schemes["oauthToken"], "type": "apiKey", "in": "header",
+                                     "name": "X-CAP-API-OAUTH-TOKEN"}
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.handler)
+def test_every_route_behind_the_authorizer_takes_either_credential_and_the_token_route_none(route):
+    expected = [] if route.public else [{"basicAuth": []}, {"oauthToken": []}]
+
+    assert operation(route)["security"] == expected
+    assert "401" in operation(route)["responses"]  # the token route's own answer to a wrong key or secret
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.handler)
+def test_each_route_lists_the_statuses_it_can_answer(route):
+    statuses = set(operation(route)["responses"])
+
+    assert {"200", "400", "500", "503", "431"} <= statuses
+    assert ({"413", "415"} <= statuses) == (route.method in ("POST", "PUT"))
+    assert ("404" in statuses) == any(err.status == 404 for err in REFUSALS.get(route.handler, ()))
+    assert ("409" in statuses) == (route.handler == "earn")
+    assert "405" not in statuses and "422" not in statuses  # 405 is for a method the path does not have
+
+
+def test_the_refusals_name_only_real_handlers():
+    assert set(REFUSALS) <= {route.handler for route in ROUTES}
+    assert set(OPERATIONS) == {(m.upper(), p) for p, ops in DOCUMENT["paths"].items() for m in ops}
+
