@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CDK := node_modules/.bin/cdk
+NODE_MODULES := node_modules/.installed
+# The browser test drives Debian's Chromium, never a browser download.
+CHROMIUM := /usr/bin/chromium
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONPATH := $(CURDIR)/functions:$(CURDIR)
 
@@ -17,16 +20,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-$(CDK): package.json
+# The CDK CLI, and the Swagger UI that `make run` serves at /docs.
+$(NODE_MODULES): package.json package-lock.json
 	npm install --no-audit --no-fund --silent
-	touch $(CDK)
+	touch $(NODE_MODULES)
 
-install: $(STAMP) $(CDK)
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "make test needs Chromium for its browser test: sudo apt-get install -y chromium" >&2; exit 1; \
+	fi
 
-run: $(STAMP)
+install: $(STAMP) $(NODE_MODULES)
+
+run: $(STAMP) $(NODE_MODULES)
 	$(BIN)/python -m local_api
 
-test: install
+test: install $(CHROMIUM)
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)

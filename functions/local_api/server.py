@@ -7,6 +7,7 @@ import sys
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import boto3
 from botocore.exceptions import ClientError
@@ -18,6 +19,7 @@ from badges.service.auth import add_credential
 from badges.store.credentials import credential_store
 from badges.store.oauth_keys import initial_secret
 from badges.store.tables import TABLES
+from local_api import docs
 from local_api.gateway import Gateway
 from local_dynamodb.model import ModelSettings
 from local_dynamodb.server import EmbeddedAWS
@@ -65,7 +67,8 @@ class _Handler(BaseHTTPRequestHandler):
         headers: dict[str, list[str]] = {}
         for name, value in self.headers.items():
             headers.setdefault(name, []).append(value)
-        status, out_headers, out_body = self.gateway.handle(self.command, self.path, headers, body)
+        served = docs.answer(self.command, urlsplit(self.path).path)
+        status, out_headers, out_body = served or self.gateway.handle(self.command, self.path, headers, body)
         self.send_response(status)
         for name, value in out_headers.items():
             if name.lower() != "content-length":

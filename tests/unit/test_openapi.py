@@ -1,7 +1,10 @@
-"""The OpenAPI document: both ways to authorize, and per route the statuses it can answer."""
+"""The OpenAPI document and the docs page: both ways to authorize, and per route the statuses it can answer."""
+import re
+
 import pytest
 
 from badges.routes import ROUTES
+from local_api import docs
 from local_api.openapi import REFUSALS, build_openapi
 
 DOCUMENT = build_openapi()
@@ -43,3 +46,18 @@ def test_the_refusals_name_only_real_handlers():
     assert set(REFUSALS) <= {route.handler for route in ROUTES}
     assert set(OPERATIONS) == {(m.upper(), p) for p, ops in DOCUMENT["paths"].items() for m in ops}
 
+
+def test_the_docs_page_loads_nothing_from_outside():
+    sources = re.findall(r'(?:src|href)="([^"]+)"', docs.PAGE) + re.findall(r'url: "([^"]+)"', docs.PAGE)
+
+    assert sources and all(source.startswith("/") for source in sources)
+    assert "validatorUrl: null" in docs.PAGE
+
+
+def test_the_docs_serve_the_document_and_leave_the_api_alone():
+    status, headers, _ = docs.answer("GET", "/openapi.json")
+
+    assert status == 200 and headers["Content-Type"] == "application/json"
+    assert docs.answer("GET", "/api_gateway/v1/badges/group") is None
+    assert docs.answer("POST", "/docs")[0] == 405
+    assert docs.answer("GET", "/docs/../../pyproject.toml")[0] == 404
