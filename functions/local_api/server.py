@@ -160,6 +160,7 @@ def serve(cfg: LocalSettings) -> None:
                   if cfg.contention else "contention off")
     store = f"embedded in-memory DynamoDB (moto, {contention})" if cfg.dynamodb_endpoint is None else endpoint
     print(f"Badges API listening on http://{host}:{port}/api_gateway/v1/badges  (store: {store})", flush=True)
+    print(f"docs: http://{host}:{port}/docs (Swagger UI; the OpenAPI document at /openapi.json)", flush=True)
     print(f"embedded AWS (moto) at {embedded}: e.g. .venv/bin/badges-admin rotate-oauth-key --endpoint-url "
           f"{embedded} --region us-east-1 --secret-id {settings().oauth_secret_id}", flush=True)
     if not cfg.credentials_file:
