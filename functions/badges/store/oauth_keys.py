@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 import time
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 import boto3
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
 from badges.config import settings
 from badges.domain.tokens import MAX_TTL_SECONDS
@@ -21,32 +24,37 @@ _REFRESH_AFTER = 60  # seconds: how long the keys read are used before they are 
 
 
 class OAuthKeys:
-    def __init__(self, client: Any, secret_id: str):
-        self._client = client
-        self._secret_id = secret_id
-        self._value: dict | None = None
-        self._read_at = 0.0
+    """The secret as Powertools' SecretsProvider keeps it: read at most once a minute, so a retired or withdrawn
+    key stops working that soon; read at once when a token names a kid it lacks (a rotation since), at most once
+    a second, so forged kids cannot drive the reads."""
 
-    def _read(self) -> dict:
-        self._value = json.loads(self._client.get_secret_value(SecretId=self._secret_id)["SecretString"])
-        self._read_at = time.monotonic()
-        return self._value
+    def __init__(self, provider: SecretsProvider, secret_id: str, clock: Callable[[], float] = time.monotonic):
+        self._provider, self._secret_id, self._clock = provider, secret_id, clock
+        self._forced_at: float | None = None
+        self._lock = threading.Lock()  # the local server runs handlers in threads
 
-    def _fresh(self) -> dict:
-        """The secret as read within the last minute: a retired or withdrawn key stops working that soon."""
-        return self._value if self._value and time.monotonic() - self._read_at < _REFRESH_AFTER else self._read()
+    def _value(self, force: bool = False) -> dict:
+        return self._provider.get(self._secret_id, max_age=_REFRESH_AFTER, transform="json", force_fetch=force)
 
     def current(self) -> tuple[str, str]:
         """The kid and key new tokens are signed with."""
-        value = self._fresh()
+        value = self._value()
         return value["current"], value[value["current"]]
 
     def keys(self, wanted_kid: str | None = None) -> dict[str, str]:
         """Every key that may verify a token; read again if `wanted_kid` is unknown (a rotation since)."""
-        value = self._fresh()
-        if wanted_kid and wanted_kid not in value and time.monotonic() - self._read_at > _REREAD_AFTER:
-            value = self._read()
+        value = self._value()
+        if wanted_kid and wanted_kid not in value and self._may_force():
+            value = self._value(force=True)
         return {kid: key for kid, key in value.items() if kid not in ("current", "retired")}
+
+    def _may_force(self) -> bool:
+        with self._lock:
+            now = self._clock()
+            if self._forced_at is not None and now - self._forced_at < _REREAD_AFTER:
+                return False
+            self._forced_at = now
+            return True
 
 
 def rotate(client: Any, secret_id: str, now: float | None = None) -> str:
@@ -74,4 +82,4 @@ def secrets_client() -> Any:
 
 @cache
 def oauth_keys() -> OAuthKeys:
-    return OAuthKeys(secrets_client(), settings().oauth_secret_id)
+    return OAuthKeys(SecretsProvider(boto3_client=secrets_client()), settings().oauth_secret_id)
