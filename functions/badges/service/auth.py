@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Protocol
+
+from cachetools import TLRUCache
 
 from badges.domain import credentials, tokens
 from badges.domain.credentials import Credential
@@ -68,36 +72,42 @@ def authenticate_token(token: str, store: CredentialLookup, signing: SigningKeys
 
 class VerifiedCallers:
     """What the authorizer proved recently, by a hash of the header that proved it, for `ttl` seconds (a
-    token's entry never outlives the token). It saves the slow hash of Basic secrets on warm calls."""
+    token's entry never outlives the token), the `size` most recently used. It saves the slow hash of Basic
+    secrets on warm calls."""
 
-    def __init__(self, ttl: int, size: int = 1024):
-        self._ttl, self._size = ttl, size
-        self._entries: dict[str, tuple[float, tuple[str, Caller]]] = {}
+    def __init__(self, ttl: int, size: int = 1024, clock: Callable[[], float] = time.time):
+        self._ttl, self._clock = ttl, clock
+        # An entry is (until, proven): cachetools drops it at `until` (wall-clock, as a token's exp is), and the
+        # least recently used entry when the cache is full.
+        self._entries: TLRUCache[str, tuple[float, tuple[str, Caller]]] = TLRUCache(
+            maxsize=size, ttu=lambda _key, entry, _now: entry[0], timer=clock)
+        self._lock = threading.Lock()  # the local server runs the authorizer in threads
 
     def clear(self) -> None:
-        self._entries.clear()
+        with self._lock:
+            self._entries.clear()
 
-    def resolve(self, headers: dict[str, str], store: CredentialLookup, signing: SigningKeys,
-                now: float | None = None) -> tuple[str, Caller] | None:
-        now = now or time.time()
+    def resolve(self, headers: dict[str, str], store: CredentialLookup,
+                signing: SigningKeys) -> tuple[str, Caller] | None:
         lowered = {name.lower(): value for name, value in headers.items() if value}
         token, basic = lowered.get(OAUTH_HEADER), lowered.get("authorization")
         proof = token or basic
         if not proof:
             return None
         key = hashlib.sha256(f"{bool(token)}:{proof}".encode()).hexdigest()
-        cached = self._entries.get(key)
-        if cached and cached[0] > now:
+        with self._lock:
+            cached = self._entries.get(key)
+        if cached is not None:
             return cached[1]
+        now = self._clock()  # the slow checks run outside the lock: other callers need not wait for them
         if token:
             found = authenticate_token(token, store, signing, int(now))
             result, until = (found[:2], min(now + self._ttl, found[2])) if found else (None, 0)
         else:
             result, until = authenticate(basic, store), now + self._ttl
         if result is not None and self._ttl > 0:
-            if len(self._entries) >= self._size:
-                self._entries.clear()
-            self._entries[key] = (until, result)
+            with self._lock:
+                self._entries[key] = (until, result)
         return result
 
 

@@ -2,10 +2,12 @@
 conditions in the one transaction that records the change."""
 from __future__ import annotations
 
-from collections import OrderedDict
+import threading
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
+
+from cachetools import LRUCache
 
 from badges.domain.badges import Badge
 from badges.domain.earning import (
@@ -44,28 +46,34 @@ MAX_BULK = 100
 
 
 class BadgeCache:
-    """The badges this process read, by org and id. An earn's write is conditioned on the version it planned
-    on, so a stale entry is never acted on: it is read again, and the earn retried."""
+    """The badges this process read, by org and id, the `size` most recently used. An earn's write is
+    conditioned on the version it planned on, so a stale entry is never acted on: it is read again, and the earn
+    retried."""
 
     def __init__(self, size: int = _CACHE_SIZE):
-        self._badges: OrderedDict[tuple[int, str], Badge] = OrderedDict()
-        self._size = size
+        self._badges: LRUCache[tuple[int, str], Badge] = LRUCache(maxsize=size)
+        self._lock = threading.Lock()  # the local server runs handlers in threads
 
     def get(self, org_id: int, badge_id: str, store: BadgeStore, fresh: bool = False) -> Badge:
         key = (org_id, badge_id)
-        if fresh or key not in self._badges:
-            badge = store.get_badge(org_id, badge_id, counted=False)
+        if not fresh:
+            with self._lock:
+                cached = self._badges.get(key)
+            if cached is not None:
+                return cached
+        badge = store.get_badge(org_id, badge_id, counted=False)
+        with self._lock:
             if badge is None:
                 self._badges.pop(key, None)
-                raise BadgeNotFound("badgeMetaId")
-            self._badges[key] = badge
-        self._badges.move_to_end(key)
-        while len(self._badges) > self._size:
-            self._badges.popitem(last=False)
-        return self._badges[key]
+            else:
+                self._badges[key] = badge
+        if badge is None:
+            raise BadgeNotFound("badgeMetaId")
+        return badge
 
     def clear(self) -> None:
-        self._badges.clear()
+        with self._lock:
+            self._badges.clear()
 
 
 badge_cache = BadgeCache()

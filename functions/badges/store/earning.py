@@ -11,9 +11,12 @@ Items (all keys start with the org):
 from __future__ import annotations
 
 import json
+import threading
 from decimal import Decimal
 from functools import cache
 from typing import Any
+
+from cachetools import LRUCache
 
 from badges.config import settings
 from badges.domain.badges import Badge
@@ -52,8 +55,9 @@ from badges.store.tallies import (
 _PLACEMENTS = 10
 # Counters this process saw full on every shard: (org, badge, version, sk, attribute) -> each shard's `freed` then.
 # An earn that meets one reads the shards once and, if no unit was freed since, is refused without a write.
-_EXHAUSTED: dict[tuple, list[int]] = {}
-_EXHAUSTED_SIZE = 1024
+# The 1,024 most recently used are kept; a lock, as the local server runs handlers in threads.
+_EXHAUSTED: LRUCache[tuple, list[int]] = LRUCache(maxsize=1024)
+_EXHAUSTED_LOCK = threading.Lock()
 
 
 def customer_key(org_id: int, customer_id: int) -> str:
@@ -127,17 +131,17 @@ class DynamoEarnStore:
 
     def _refuse_full(self, plan: EarnPlan, cell: Cell, attribute: str, freed_then: list[int]) -> None:
         """1021: at one instant no shard had room for the cell; remembered with the shards' `freed` counts."""
-        if len(_EXHAUSTED) >= _EXHAUSTED_SIZE:
-            _EXHAUSTED.clear()
-        _EXHAUSTED[_exhausted_key(plan, cell, attribute)] = freed_then
+        with _EXHAUSTED_LOCK:
+            _EXHAUSTED[_exhausted_key(plan, cell, attribute)] = freed_then
         raise EarnRefused([Refusal("badge_limit", cell.reference, cell.describes, cell.limit)])
 
     def _known_full(self, plan: EarnPlan, cells: list[Cell], home: int) -> Placement | None:
         """For an earn that needs a counter this process saw full: one read of the shards. If none was given a
         unit back since (`freed` unchanged), every shard has been full all along, at the badge's version: refused
         (after a repeated requestId is answered as such), with no write. Otherwise where there is room now."""
-        known = [(cell, attribute, _EXHAUSTED.get(_exhausted_key(plan, cell, attribute)))
-                 for cell in cells if cell.limit is not None for attribute in cell.adds]
+        with _EXHAUSTED_LOCK:
+            known = [(cell, attribute, _EXHAUSTED.get(_exhausted_key(plan, cell, attribute)))
+                     for cell in cells if cell.limit is not None for attribute in cell.adds]
         known = [(cell, attribute, then) for cell, attribute, then in known if then is not None]
         if not known:
             return None
@@ -148,7 +152,8 @@ class DynamoEarnStore:
                 if first is not None:
                     raise RequestRepeated(first)
                 self._refuse_full(plan, cell, attribute, then)
-            _EXHAUSTED.pop(_exhausted_key(plan, cell, attribute), None)
+            with _EXHAUSTED_LOCK:
+                _EXHAUSTED.pop(_exhausted_key(plan, cell, attribute), None)
         placed = place(cells, seen, home)
         return placed if isinstance(placed, Placement) else None
 
