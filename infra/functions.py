@@ -1,13 +1,23 @@
-"""The Lambda side: the domain layer, the Powertools layer, and one least-privilege function per handler."""
+"""The Lambda side: the domain, libraries and Powertools layers, and one least-privilege function per handler."""
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from importlib import metadata
 from pathlib import Path
 
 import jsii
-from aws_cdk import BundlingOptions, CfnResource, DockerImage, Duration, ILocalBundling, RemovalPolicy
+from aws_cdk import (
+    AssetHashType,
+    BundlingOptions,
+    CfnResource,
+    DockerImage,
+    Duration,
+    ILocalBundling,
+    RemovalPolicy,
+)
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -39,6 +49,9 @@ POWERTOOLS_ENVIRONMENT = {
     "POWERTOOLS_LOG_LEVEL": "INFO",
 }
 _SKIP = ("__pycache__", "*.pyc")
+# What the functions import beyond the runtime (boto3) and the Powertools layer (Powertools, pydantic, the X-Ray
+# SDK): pure-Python distributions, so the copies `make install` put in this environment serve either architecture.
+LIBRARIES = ("PyJWT", "cachetools")
 
 
 def powertools_parameter_name(version: str, architecture: lambda_.Architecture) -> str:
@@ -85,6 +98,49 @@ def domain_layer_code(functions_dir: Path) -> lambda_.Code:
         bundling=BundlingOptions(
             image=DockerImage.from_registry("dummy"),  # never pulled: the local bundler always succeeds
             local=_LayerCopy(package_dir),
+        ),
+    )
+
+
+def _pure_python(name: str) -> metadata.Distribution:
+    distribution = metadata.distribution(name)
+    wheel = distribution.read_text("WHEEL") or ""
+    if "Root-Is-Purelib: true" not in wheel:
+        raise ValueError(f"{name} is not pure Python: copying this machine's build would not run in Lambda")
+    return distribution
+
+
+@jsii.implements(ILocalBundling)
+class _DistributionsCopy:
+    """Bundles installed pure-Python distributions as a layer by copying their files: no Docker, no network. They
+    go to python/lib/<runtime>/site-packages/, which Lambda puts ahead of the Powertools layer's python/."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self._names = names
+
+    def try_bundle(self, output_dir: str, options: BundlingOptions) -> bool:  # jsii passes the options positionally
+        target = Path(output_dir) / "python" / "lib" / RUNTIME.name / "site-packages"
+        for distribution in map(_pure_python, self._names):
+            for file in distribution.files or []:
+                # Skip what lies outside site-packages (console scripts) and compiled bytecode.
+                if file.parts[0] == ".." or "__pycache__" in file.parts or file.suffix == ".pyc":
+                    continue
+                destination = target / file
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(Path(str(distribution.locate_file(file))), destination)
+        return True
+
+
+def libraries_layer_code(names: tuple[str, ...] = LIBRARIES) -> lambda_.Code:
+    """The libraries as installed here, hashed by name and version: a new version makes a new layer version."""
+    pinned = [f"{name}=={_pure_python(name).version}" for name in names]
+    return lambda_.Code.from_asset(
+        str(Path(str(metadata.distribution(names[0]).locate_file("")))),  # never read: the bundler copies
+        asset_hash_type=AssetHashType.CUSTOM,
+        asset_hash=hashlib.sha256(" ".join(pinned).encode()).hexdigest(),
+        bundling=BundlingOptions(
+            image=DockerImage.from_registry("dummy"),  # never pulled: the local bundler always succeeds
+            local=_DistributionsCopy(names),
         ),
     )
 
@@ -244,7 +300,8 @@ def function_specs(settings: StackSettings) -> list[FunctionSpec]:
 
 
 class BadgesFunctions(Construct):
-    """The shared layers and one function per route, plus the fallback and the authorizer."""
+    """The shared layers (domain, libraries, Powertools) and one function per route, plus the fallback and the
+    authorizer."""
 
     def __init__(
         self,
@@ -267,6 +324,14 @@ class BadgesFunctions(Construct):
             compatible_architectures=[architecture],
             description="The badges domain package, shared by every handler",
         )
+        self.libraries_layer = lambda_.LayerVersion(
+            self,
+            "LibrariesLayer",
+            code=libraries_layer_code(),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[architecture],
+            description="The libraries the handlers use beyond Powertools': " + ", ".join(LIBRARIES),
+        )
         # Resolved by CloudFormation at deploy time, so synth stays offline and the version stays pinned.
         self.powertools_layer = lambda_.LayerVersion.from_layer_version_arn(
             self,
@@ -285,7 +350,7 @@ class BadgesFunctions(Construct):
                 tables=tables,
                 oauth_secret=oauth_secret,
                 page_token_secret=page_token_secret,
-                layers=[self.domain_layer, self.powertools_layer],
+                layers=[self.domain_layer, self.libraries_layer, self.powertools_layer],
                 code=handler_code(functions_dir, spec.handler),
                 architecture=architecture,
                 retention=log_retention(settings.log_retention_days),

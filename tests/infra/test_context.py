@@ -110,11 +110,13 @@ def test_architecture_memory_retention_and_reserved_concurrency_come_from_contex
 
 
 def test_layers_follow_the_architecture(variant):
-    layer = variant.resources[variant.logical_id(variant.stack.functions.domain_layer)]["Properties"]
+    functions = variant.stack.functions
+    layers = [variant.resources[variant.logical_id(layer)]["Properties"]
+              for layer in (functions.domain_layer, functions.libraries_layer)]
     parameters = variant.raw["Parameters"]
     pinned = powertools_parameter_name(DEFAULTS["powertoolsVersion"], ARCHITECTURES["x86_64"])
 
-    assert layer["CompatibleArchitectures"] == ["x86_64"]
+    assert [layer["CompatibleArchitectures"] for layer in layers] == [["x86_64"], ["x86_64"]]
     assert any(p["Default"] == pinned for p in parameters.values())
     assert not any("/arm64/" in str(p.get("Default")) for p in parameters.values())
 

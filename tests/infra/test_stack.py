@@ -113,6 +113,7 @@ def test_function_runtime_architecture_memory_layers_and_tracing(synthesized, ha
     _, function = function_for(synthesized, handler)
     properties = function["Properties"]
     domain_layer = synthesized.logical_id(synthesized.stack.functions.domain_layer)
+    libraries_layer = synthesized.logical_id(synthesized.stack.functions.libraries_layer)
     parameters = synthesized.raw["Parameters"]
     pinned = powertools_parameter_name(DEFAULTS["powertoolsVersion"], ARCHITECTURES[DEFAULTS["lambdaArchitecture"]])
     powertools = next(name for name, p in parameters.items() if p["Default"] == pinned)
@@ -124,7 +125,7 @@ def test_function_runtime_architecture_memory_layers_and_tracing(synthesized, ha
     assert "ReservedConcurrentExecutions" not in properties  # reservedConcurrency defaults to {}
     assert properties["Timeout"] == 10
     assert properties["TracingConfig"] == {"Mode": "Active"}
-    assert properties["Layers"] == [{"Ref": domain_layer}, {"Ref": powertools}]
+    assert properties["Layers"] == [{"Ref": domain_layer}, {"Ref": libraries_layer}, {"Ref": powertools}]
     assert parameters[powertools]["Type"] == "AWS::SSM::Parameter::Value<String>"
     assert "LogGroup" in properties["LoggingConfig"]
 
@@ -263,6 +264,22 @@ def test_layer_and_handler_bundles_hold_only_what_they_should(synthesized):
         _, function = function_for(synthesized, handler)
         code_dir = synthesized.outdir / f"asset.{function['Properties']['Code']['S3Key'].removesuffix('.zip')}"
         assert [p.name for p in code_dir.iterdir()] == [f"{handler}.py"]
+
+
+def test_the_libraries_layer_holds_the_pure_python_libraries_ahead_of_the_powertools_layer(synthesized):
+    """Given the stack, the libraries layer holds PyJWT and cachetools where Lambda looks before the Powertools
+    layer's python/, and nothing else (no scripts, no bytecode)."""
+    layer = synthesized.resources[synthesized.logical_id(synthesized.stack.functions.libraries_layer)]["Properties"]
+    layer_dir = synthesized.outdir / f"asset.{layer['Content']['S3Key'].removesuffix('.zip')}"
+    site = f"python/lib/{RUNTIME.name}/site-packages/"
+    layer_files = {p.relative_to(layer_dir).as_posix() for p in layer_dir.rglob("*") if p.is_file()}
+
+    assert layer["CompatibleRuntimes"] == [RUNTIME.name] == ["python3.13"]
+    assert layer["CompatibleArchitectures"] == ["arm64"]
+    assert {site + "jwt/__init__.py", site + "jwt/api_jwt.py", site + "cachetools/__init__.py"} <= layer_files
+    assert all(f.startswith(site) and "__pycache__" not in f and not f.endswith(".pyc") for f in layer_files)
+    tops = {f.removeprefix(site).split("/")[0] for f in layer_files}
+    assert {t for t in tops if not t.endswith(".dist-info")} == {"jwt", "cachetools"}
 
 
 # --- tables -----------------------------------------------------------------------------------------
