@@ -12,6 +12,9 @@ from badges.store.oauth_keys import oauth_keys, secrets_client
 from badges.store.pagination import key_secrets
 from handlers.authorizer import verified
 
+# Fails a run in which a collected test was never reported (see the module).
+pytest_plugins = ["tests.reporting_guard"]
+
 
 @pytest.fixture(autouse=True)
 def _no_real_aws(monkeypatch):
@@ -32,3 +35,4 @@ def _no_real_aws(monkeypatch):
         cached.cache_clear()
     badge_cache.clear()
     verified.clear()
+
