@@ -19,28 +19,26 @@ class OAuthKeys(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, removal_policy: RemovalPolicy) -> None:
         super().__init__(scope, construct_id)
-        self.secret = secretsmanager.Secret(
-            self,
-            "Secret",
-            description="Badges OAuth token signing keys: {\"current\": id, id: key, ...}",
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                secret_string_template=f'{{"current":"{INITIAL_KEY_ID}"}}',
-                generate_string_key=INITIAL_KEY_ID,
-                password_length=KEY_LENGTH,
-                exclude_punctuation=True,
-            ),
+        self.secret = key_secret(
+            self, description="Badges OAuth token signing keys: {\"current\": id, id: key, ...}",
+            generator=secretsmanager.SecretStringGenerator(
+                secret_string_template=f'{{"current":"{INITIAL_KEY_ID}"}}', generate_string_key=INITIAL_KEY_ID,
+                password_length=KEY_LENGTH, exclude_punctuation=True),
             removal_policy=removal_policy,
-        )
-        acknowledge(
-            self.secret,
-            "SMG4",
-            "The signing keys rotate with `badges-admin rotate-oauth-key`, which adds a new current key and keeps "
-            "the previous ones until every token they signed has expired; a rotation Lambda would replace the "
-            "whole value and refuse tokens issued before it.",
-        )
-        checkov_skip(
-            self.secret.node.default_child,
-            "CKV_AWS_149",
-            "Encrypted under the AWS managed aws/secretsmanager key; IAM already limits reading it to the token "
-            "endpoint's and the authorizer's roles, which a customer managed key's policy would only repeat.",
-        )
+            no_rotation_lambda="The signing keys rotate with `badges-admin rotate-oauth-key`, which adds a new "
+                               "current key and keeps the previous ones until every token they signed has expired; "
+                               "a rotation Lambda would replace the whole value and refuse tokens issued before it.",
+            readers="the token endpoint's and the authorizer's roles")
+
+
+def key_secret(scope: Construct, *, description: str, generator: secretsmanager.SecretStringGenerator,
+               removal_policy: RemovalPolicy, no_rotation_lambda: str, readers: str) -> secretsmanager.Secret:
+    """A generated secret holding HMAC keys, with why it has no rotation Lambda (cdk-nag SMG4) and why the AWS
+    managed key encrypts it (checkov CKV_AWS_149)."""
+    secret = secretsmanager.Secret(scope, "Secret", description=description, generate_secret_string=generator,
+                                   removal_policy=removal_policy)
+    acknowledge(secret, "SMG4", no_rotation_lambda)
+    checkov_skip(secret.node.default_child, "CKV_AWS_149",
+                 f"Encrypted under the AWS managed aws/secretsmanager key; IAM already limits reading it to {readers}, "
+                 "which a customer managed key's policy would only repeat.")
+    return secret

@@ -5,7 +5,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from infra.nag import acknowledge, checkov_skip
+from infra.oauth import key_secret
 
 KEY_LENGTH = 64  # letters and digits: about 380 bits, more than HMAC-SHA256's 256 can use
 
@@ -16,26 +16,12 @@ class PageTokenKey(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, removal_policy: RemovalPolicy) -> None:
         super().__init__(scope, construct_id)
-        self.secret = secretsmanager.Secret(
-            self,
-            "Secret",
-            description="Badges page token key: the HMAC-SHA256 key that seals nextToken",
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                password_length=KEY_LENGTH,
-                exclude_punctuation=True,
-            ),
+        self.secret = key_secret(
+            self, description="Badges page token key: the HMAC-SHA256 key that seals nextToken",
+            generator=secretsmanager.SecretStringGenerator(password_length=KEY_LENGTH, exclude_punctuation=True),
             removal_policy=removal_policy,
-        )
-        acknowledge(
-            self.secret,
-            "SMG4",
-            "The key seals page tokens that live a day at most and protects no data: replacing it (put-secret-value) "
-            "only refuses the tokens in flight with 1003, and their callers list again. A rotation Lambda would add "
-            "a function and a schedule to guard nothing more.",
-        )
-        checkov_skip(
-            self.secret.node.default_child,
-            "CKV_AWS_149",
-            "Encrypted under the AWS managed aws/secretsmanager key; IAM already limits reading it to the listing "
-            "functions' roles, which a customer managed key's policy would only repeat.",
-        )
+            no_rotation_lambda="The key seals page tokens that live a day at most and protects no data: replacing it "
+                               "(put-secret-value) only refuses the tokens in flight with 1003, and their callers "
+                               "list again. A rotation Lambda would add a function and a schedule to guard nothing "
+                               "more.",
+            readers="the listing functions' roles")
