@@ -184,6 +184,7 @@ def main() -> None:
             issue_bulk,
             list_groups,
             revoke_earn,
+            unclaim_badge,
             update_group,
         )
 
@@ -226,8 +227,10 @@ def main() -> None:
                     lambda i: invoke(update_group, "PUT", f"/group/{seed}", {"name": "seed", "rank": i})),
             measure("PUT /group/{id} (rename)", meter, writes,
                     lambda i: invoke(update_group, "PUT", f"/group/{seed}", {"name": f"seed{i}", "rank": 1})),
-            measure("POST /badgeMeta/{id}/claim", meter, writes, lambda i: invoke(
-                claim_badge, "POST", f"/badgeMeta/{plain}/claim", {"ownerType": "Journeys", "referenceId": f"j{i}"})),
+            # claim and unclaim by turns: a badge keeps at most 100 owner references, and both write the same
+            measure("POST /badgeMeta/{id}/claim, /unclaim", meter, writes, lambda i: invoke(
+                (claim_badge, unclaim_badge)[i % 2], "POST", f"/badgeMeta/{plain}/{('claim', 'unclaim')[i % 2]}",
+                {"ownerType": "Journeys", "referenceId": f"j{i // 2 % 50}"})),
             measure("POST /customer/earn", meter, writes, earn_plain),
             *(measure(f"POST /customer/earn (badge: {kind})", meter, writes, lambda i, badge=badge, kind=kind: invoke(
                 earn, "POST", "/customer/earn", earn_body(badge, i, kind))) for kind, badge in by_limit.items()),
