@@ -290,3 +290,16 @@ def test_every_badge_string_and_list_has_a_bound(brand_a, fields, reference):
     reply = brand_a.post("/badgeMeta", a_badge(**{**fields, "name": name}))
     assert refusal(reply)[0] == (1002, reference)
     assert brand_a.get(f"/badgeMeta?name={name[:200]}").body["data"]["items"] == []
+
+
+# ---- 10. huge headers ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("headers", [{"X-Huge": "a" * 100_000}, {f"X-Many-{n}": "v" for n in range(150)},
+                                     {"X-Big": "a" * 11_000}])
+def test_a_write_with_huge_headers_is_431_in_the_envelope_and_writes_nothing(brand_a, world, headers):
+    name = unique("huge-headers")
+    reply = brand_a.post("/group", {"name": name, "rank": 1}, headers=headers)
+    assert reply.headers["content-type"] == "application/json"
+    assert refusal(reply, 431) == [(431, None)]
+    assert name not in {g["name"] for g in groups(brand_a)}
+    world.unchanged()
