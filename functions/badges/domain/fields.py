@@ -42,7 +42,7 @@ INT32_MAX = 2**31 - 1  # counts, ranks, limits: Java ints, as Capillary's servic
 INT64_MAX = 2**63 - 1  # customer ids and benefit ids: Java longs
 MAX_ID = 64  # a badge, group or earned-badge id (ours are 24 characters)
 MAX_NAME = 200
-MAX_TEXT = 2_000  # a description or a custom field's text
+MAX_TEXT = 2_000  # a description
 MAX_REFERENCE = 64  # an owner's referenceId (Capillary's are program and journey ids)
 MAX_URL = 1_024
 
