@@ -3,9 +3,19 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from functools import cache
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from badges.domain.enums import (
@@ -50,12 +60,29 @@ def _short_scalar(value: Any) -> bool:
             or (isinstance(value, str) and len(value) <= MAX_FIELD_NAME))
 
 
-def _is_none(value: Any) -> bool:
-    return value is None
+_OMITTED = "x-omitted-when-null"
+# An optional answer field that is left out when it has no value, as the spec's examples show. OmitsNulls leaves it
+# out, not pydantic's exclude_if: deployed functions take pydantic from the Powertools layer, whose version (and
+# whether it knows exclude_if, new in 2.12) is not this project's to choose.
+OMIT = Field(None, json_schema_extra={_OMITTED: True})
 
 
-# An optional answer field that is left out when it has no value, as the spec's examples show.
-OMIT = Field(None, exclude_if=_is_none)
+@cache
+def _omitted(model: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(name for name, field in model.model_fields.items()
+                 if isinstance(field.json_schema_extra, dict) and field.json_schema_extra.get(_OMITTED))
+
+
+class OmitsNulls(BaseModel):
+    """A model whose OMIT fields are left out of what it serializes to while they hold None."""
+
+    @model_serializer(mode="wrap")
+    def _without_nulls(self, handler: SerializerFunctionWrapHandler):  # no return type: the schema stays the fields'
+        data = handler(self)
+        for name in _omitted(type(self)):
+            if name in data and data[name] is None:
+                del data[name]
+        return data
 
 
 _LENIENT = ConfigDict(extra="ignore", populate_by_name=True)
@@ -125,7 +152,7 @@ class Benefit(BaseModel):
     defaultTillId: Long | None = None
 
 
-class Tag(BaseModel):
+class Tag(OmitsNulls):
     """A tag; other keys a caller sends in it (the spec's example has `name1`) are kept as sent."""
 
     model_config = ConfigDict(extra="allow")
@@ -254,7 +281,7 @@ def status_at(start: Decimal, end: Decimal, now: Decimal) -> BadgeStatus:
 # ---- what the API answers -------------------------------------------------------------------------------
 
 
-class ExpiryView(BaseModel):
+class ExpiryView(OmitsNulls):
     """An expiry as answered; `relativeExpirytype` repeats `relativeExpiryType` in the spelling Capillary answers."""
 
     expiryType: str
@@ -267,7 +294,7 @@ class ExpiryView(BaseModel):
     value: int | None = OMIT
 
 
-class ConstraintView(BaseModel):
+class ConstraintView(OmitsNulls):
     """A constraint with its full type; fixed windows also carry referenceId, startDate, endDate, cycleStatus."""
 
     constraintType: str
@@ -294,7 +321,7 @@ class OwnershipView(BaseModel):
     claims: list[Claim]
 
 
-class BadgeView(BaseModel):
+class BadgeView(OmitsNulls):
     """A badge as the API answers it: the spec's response fields, ISO twins of every time, derived status."""
 
     id: str

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from badges.domain.badges import OMIT, BadgeView, Time
+from badges.domain.badges import OMIT, BadgeView, OmitsNulls, Time
 from badges.domain.claims import OwnerReference
 from badges.domain.enums import OwnerType, lenient
 from badges.domain.errors import Err, ErrorDetail, ValidationFailed
@@ -108,7 +108,7 @@ class RevokeRequest(BaseModel):
     earnedBadgeId: str | None = None
 
 
-class EarnResult(BaseModel):
+class EarnResult(OmitsNulls):
     """What an earn answers, and what a repeat of its requestId replays."""
 
     badgeMetaId: str
@@ -121,7 +121,7 @@ class EarnResult(BaseModel):
     issuedId: str | None = OMIT
 
 
-class CustomerResult(BaseModel):
+class CustomerResult(OmitsNulls):
     """One customer's outcome in a bulk request: the earned or issued badge, or the error."""
 
     customerId: int | None
@@ -173,7 +173,7 @@ def times(moment: Decimal) -> dict[str, Any]:
     return {"expiresOn": to_epoch(moment), "expiresOnISO": to_iso(moment)}
 
 
-class EarnedBadge(BaseModel):
+class EarnedBadge(OmitsNulls):
     earnedBadgeId: str
     earnEventDate: float
     earnEventDateISO: str
