@@ -8,7 +8,7 @@ from badges.api.envelope import Envelope
 from badges.api.resolver import build_resolver, current_caller, entrypoint
 from badges.domain.earning import CustomerBadges
 from badges.domain.enums import CustomerBadgeType, lenient
-from badges.domain.fields import INT64_MAX, MAX_ID
+from badges.domain.fields import INT32_MAX, INT64_MAX, MAX_ID
 from badges.domain.identity import Caller
 from badges.domain.values import now
 from badges.service.customers import customer_badges
@@ -27,7 +27,7 @@ def get_customer_badges(
     includeExpired: Annotated[bool, Query(description="Include earned badges that have expired.")] = False,
     groupId: Annotated[str | None, Query(max_length=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
-    page: Annotated[int, Query(ge=0, description="0 for the first page.")] = 0,
+    page: Annotated[int, Query(ge=0, le=INT32_MAX, description="0 for the first page.")] = 0,
 ) -> Envelope[CustomerBadges]:
     found = customer_badges(customerId, caller, badgeType, includeExpired, groupId, page, limit, badge_store(),
                             group_store(), earn_store(), now())

@@ -280,6 +280,7 @@ def test_the_token_endpoint_bounds_its_key_and_secret(anonymous, body, reference
     ({"tags": [{"name": "t", "deep": {"a": 1}}]}, "tags[0]"),
     ({"customFields": {f"f{i}": i for i in range(21)}}, "customFields"),
     ({"customFields": {"text": "x" * 256}}, "customFields.text"),
+    ({"customFields": {"nested": {"a": 1}}}, "customFields.nested"),
     ({"images": [{"url": "u" * 1025}]}, "images[0].url"),
     ({"images": [{"url": "u"}] * 6}, "images"),
     ({"ownership": {"restrictedToOwners": ["Loyalty"] * 21}}, "ownership.restrictedToOwners"),

@@ -178,6 +178,8 @@ def _custom_value(value: Any) -> Any:
         raise PydanticCustomError("string_too_long", f"String should have at most {MAX_CUSTOM_TEXT} characters")
     if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
         raise PydanticCustomError("int_range", "An integer custom field holds 64 bits")
+    if isinstance(value, dict | list):
+        raise PydanticCustomError("custom_value", "A custom field holds a string, a number or a boolean")
     return value
 
 
