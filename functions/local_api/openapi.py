@@ -23,7 +23,9 @@ ERROR_ENVELOPE = {
     "type": "object",
     "required": ["data", "errors", "warnings"],
     "properties": {
-        "data": {"type": "null"},
+        # null, but for a repeated requestId (809): its data is the first request's answer
+        "data": {"anyOf": [{"type": "null"}, {"type": "object"}],
+                 "description": "null; for 809 (a requestId used before), the first request's answer"},
         "errors": {"type": "array", "items": {"$ref": "#/components/schemas/ErrorOut"}},
         "warnings": {"type": "array"},
     },

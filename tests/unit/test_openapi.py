@@ -61,3 +61,17 @@ def test_the_docs_serve_the_document_and_leave_the_api_alone():
     assert docs.answer("GET", "/api_gateway/v1/badges/group") is None
     assert docs.answer("POST", "/docs")[0] == 405
     assert docs.answer("GET", "/docs/../../pyproject.toml")[0] == 404
+
+
+def test_an_809_answer_with_the_first_answer_as_its_data_is_a_documented_error():
+    import jsonschema
+
+    schema = {**DOCUMENT["components"]["schemas"]["ErrorEnvelope"], "components": DOCUMENT["components"]}
+    schema = {**schema, "properties": {**schema["properties"], "errors": {"type": "array"}}}
+    repeated = {"data": {"badgeMetaId": "b", "earnedBadgeId": "e"},
+                "errors": [{"code": 809, "message": "Request with the same requestId is not allowed.",
+                            "reference": "requestId"}], "warnings": []}
+    jsonschema.validate(repeated, schema)
+    jsonschema.validate({**repeated, "data": None}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**repeated, "data": "text"}, schema)
