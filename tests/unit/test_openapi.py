@@ -1,6 +1,7 @@
 """The OpenAPI document and the docs page: both ways to authorize, and per route the statuses it can answer."""
 import re
 
+import jsonschema
 import pytest
 
 from badges.routes import ROUTES
@@ -64,8 +65,6 @@ def test_the_docs_serve_the_document_and_leave_the_api_alone():
 
 
 def test_an_809_answer_with_the_first_answer_as_its_data_is_a_documented_error():
-    import jsonschema
-
     schema = {**DOCUMENT["components"]["schemas"]["ErrorEnvelope"], "components": DOCUMENT["components"]}
     schema = {**schema, "properties": {**schema["properties"], "errors": {"type": "array"}}}
     repeated = {"data": {"badgeMetaId": "b", "earnedBadgeId": "e"},
