@@ -1,0 +1,64 @@
+"""Capillary's OpenAPI exports as test data: each operation's example requests and responses, and a shape check."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from badges.api.jsonc import strip_comments
+
+OAS = Path(__file__).resolve().parents[1] / "fixtures" / "oas"  # copies of ../shared/spec/oas
+
+
+def _value(example: Any) -> Any:
+    """An example's value: YAML as written, or a JSON string (comments allowed, as the pages write them)."""
+    if isinstance(example, str):
+        text = strip_comments(example).strip()
+        return json.loads(text) if text else None
+    return example
+
+
+def operation(name: str) -> tuple[str, str, dict]:
+    """(method, path, operation) of the one operation `<name>.yaml` documents."""
+    document = yaml.safe_load((OAS / f"{name}.yaml").read_text())
+    [(path, operations)] = document["paths"].items()
+    [(method, op)] = ((m, o) for m, o in operations.items() if m in ("get", "post", "put", "delete"))
+    return method.upper(), path, op
+
+
+def requests(name: str) -> list[Any]:
+    """The operation's example request bodies."""
+    content = operation(name)[2].get("requestBody", {}).get("content", {}).get("application/json", {})
+    return [_value(example["value"]) for example in content.get("examples", {}).values()]
+
+
+def responses(name: str, status: str = "200") -> list[Any]:
+    """The operation's example answers for `status`, empty ones left out."""
+    content = operation(name)[2]["responses"].get(status, {}).get("content", {}).get("application/json", {})
+    values = [_value(example.get("value")) for example in content.get("examples", {}).values()]
+    return [value for value in values if value]
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return {str: "string", list: "array", dict: "object"}.get(type(value), "null")
+
+
+def assert_same_shape(example: Any, actual: Any, where: str = "") -> None:
+    """Every key of the example is in the answer with the same JSON type, recursively; a null in the example
+    says nothing about the type, and a list's items are compared with the answer's first item."""
+    if example is None:
+        return
+    assert _kind(actual) == _kind(example), f"{where or 'the answer'}: {_kind(actual)} where the example has " \
+                                            f"{_kind(example)} ({actual!r:.80})"
+    if isinstance(example, dict):
+        for key, value in example.items():
+            assert key in actual, f"{where or 'the answer'} has no {key!r} (it has {sorted(actual)})"
+            assert_same_shape(value, actual[key], f"{where}.{key}" if where else key)
+    elif isinstance(example, list) and example and actual:
+        assert_same_shape(example[0], actual[0], f"{where}[0]")
