@@ -6,7 +6,7 @@ import pytest
 from badges.config import settings
 from badges.service.earning import badge_cache
 from badges.store.credentials import credential_store
-from badges.store.dynamo import badge_store, dynamodb_client, group_store
+from badges.store.dynamo import badge_store, custom_field_store, dynamodb_client, group_store, org_meta_store
 from badges.store.earning import earn_store
 from badges.store.oauth_keys import oauth_keys, secrets_client
 from badges.store.pagination import key_secrets
@@ -25,7 +25,7 @@ def _no_real_aws(monkeypatch):
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     monkeypatch.delenv("BADGES_DYNAMODB_ENDPOINT", raising=False)
     caches = (settings, dynamodb_client, group_store, badge_store, earn_store, credential_store, secrets_client,
-              oauth_keys, key_secrets)
+              oauth_keys, key_secrets, custom_field_store, org_meta_store)
     for cached in caches:
         cached.cache_clear()
     badge_cache.clear()

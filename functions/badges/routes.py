@@ -60,6 +60,15 @@ ROUTES: tuple[Route, ...] = (
           transactions=True),
     Route("GET", "/customer/{customerId}", "get_customer_badges",
           {"badges": ("dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:GetItem")}),
+    # An org's custom fields are one item, rewritten at the version read.
+    Route("POST", "/customField", "create_custom_field", {"badges": ("dynamodb:GetItem", "dynamodb:PutItem")}),
+    Route("GET", "/customField", "list_custom_fields", {"badges": ("dynamodb:GetItem",)}),
+    Route("GET", "/customField/{customFieldId}", "get_custom_field", {"badges": ("dynamodb:GetItem",)}),
+    Route("PUT", "/customField/{customFieldId}", "update_custom_field",
+          {"badges": ("dynamodb:GetItem", "dynamodb:PutItem")}),
+    Route("POST", "/orgMeta", "create_org_meta", {"badges": ("dynamodb:PutItem",)}),
+    Route("GET", "/orgMeta", "get_org_meta", {"badges": ("dynamodb:GetItem",)}),
+    Route("PUT", "/orgMeta", "update_org_meta", {"badges": ("dynamodb:GetItem", "dynamodb:PutItem")}),
 )
 
 # Answers every method and path no route claims: 404 for an unknown path, 405 for a known path.

@@ -12,7 +12,7 @@ from badges.domain.badges import BadgeRequest, BadgeView
 from badges.domain.identity import Caller
 from badges.domain.values import now
 from badges.service import badges
-from badges.store.dynamo import badge_store
+from badges.store.dynamo import badge_store, custom_field_store
 
 app = build_resolver()
 
@@ -23,7 +23,7 @@ def create_badge(
     caller: Annotated[Caller, Depends(current_caller)],
     migration: Annotated[bool, Depends(migration_mode)],
 ) -> Envelope[BadgeView]:
-    badge = badges.create_badge(request, caller, badge_store(), migration)
+    badge = badges.create_badge(request, caller, badge_store(), migration, custom_field_store())
     metrics.add_metric(name="BadgeCreated", unit=MetricUnit.Count, value=1)
     return Envelope(data=BadgeView.of(badge, now()))
 

@@ -10,7 +10,7 @@ from badges.domain.badges import BadgeUpdateRequest, BadgeView
 from badges.domain.identity import Caller
 from badges.domain.values import now
 from badges.service import badges
-from badges.store.dynamo import badge_store
+from badges.store.dynamo import badge_store, custom_field_store
 
 app = build_resolver()
 
@@ -21,7 +21,7 @@ def update_badge(
     caller: Annotated[Caller, Depends(current_caller)],
     migration: Annotated[bool, Depends(migration_mode)],
 ) -> Envelope[BadgeView]:
-    badge = badges.update_badge(request, caller, badge_store(), migration)
+    badge = badges.update_badge(request, caller, badge_store(), migration, custom_field_store())
     return Envelope(data=BadgeView.of(badge, now()))
 
 

@@ -53,6 +53,11 @@ REFUSALS: dict[str, tuple[Err, ...]] = {
     "issue_bulk": (Err.BADGE_NOT_FOUND,),
     "earn": (Err.BADGE_NOT_FOUND, Err.ISSUE_REQUIRED),
     "earn_bulk": (Err.BADGE_NOT_FOUND,),  # a customer's own refusal is in its result, in a 200
+    "get_custom_field": (Err.CUSTOM_FIELD_NOT_FOUND,),
+    "update_custom_field": (Err.CUSTOM_FIELD_NOT_FOUND,),
+    "create_org_meta": (Err.ORG_META_EXISTS,),
+    "get_org_meta": (Err.ORG_META_NOT_FOUND,),
+    "update_org_meta": (Err.ORG_META_NOT_FOUND,),
 }
 ANSWERS = {
     "400": "Invalid input or a broken rule; every problem is listed with its field reference",

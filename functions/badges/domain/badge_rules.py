@@ -4,6 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from badges.domain.badges import Badge, BadgeDefinition, BadgeRequest, Constraint, Expiry
+from badges.domain.custom_fields import CustomField, apply_custom_fields
 from badges.domain.enums import BadgeStatus, BenefitType, ConstraintKind, DayOfWeek, ExpiryBase, ExpiryType, Period
 from badges.domain.enums import parse_owner as owner_of
 from badges.domain.errors import Err, ErrorDetail
@@ -44,8 +45,8 @@ class Problems(list):
             self.add(Err.INVALID_VALUE, reference, f"Invalid value: {why} {most} at most")
 
 
-def definition_of(request: BadgeRequest, now: Decimal, migration: bool,
-                  previous: Badge | None = None) -> tuple[BadgeDefinition | None, list[ErrorDetail]]:
+def definition_of(request: BadgeRequest, now: Decimal, migration: bool, previous: Badge | None = None,
+                  custom_fields: list[CustomField] | None = None) -> tuple[BadgeDefinition | None, list[ErrorDetail]]:
     """The normalized definition a request describes, or None and every rule it breaks.
 
     `previous` is the stored badge for an update: a LIVE badge keeps its startOn (723) and its fixed windows (826),
@@ -76,6 +77,9 @@ def definition_of(request: BadgeRequest, now: Decimal, migration: bool,
     for i, benefit in enumerate(request.benefits or []):
         _check_benefit(benefit, f"benefits[{i}]", problems)
 
+    custom, custom_problems = apply_custom_fields(request.customFields or {}, custom_fields or [])
+    problems.extend(custom_problems)
+
     if previous is not None:
         _check_update(previous, start, owners, customer, badge, now, problems)
     if problems:
@@ -86,7 +90,7 @@ def definition_of(request: BadgeRequest, now: Decimal, migration: bool,
         issuedBadgeExpiry=_normalized_expiry(request.issuedBadgeExpiry) if request.issuedBadgeExpiry else None,
         images=request.images or [], restrictedToOwners=owners, customerConstraints=customer,
         badgeConstraints=badge, earnType=request.earnType, benefits=request.benefits or [],
-        tags=request.tags or [], customFields=request.customFields or {}, defaultTillId=request.defaultTillId,
+        tags=request.tags or [], customFields=custom, defaultTillId=request.defaultTillId,
         badgeGroupId=request.badgeGroupId or None, badgeRank=request.badgeRank,
         active=True if request.active is None else request.active,
     )

@@ -63,6 +63,11 @@ class Err(Enum):
     BADGE_LIMIT_REACHED = ErrorSpec(1021, "The badge has reached a limit", 400)
     ACTIVE_ISSUE_EXISTS = ErrorSpec(1040, "An active issue for the badge already exists.", 400)
     MALFORMED_REQUEST = ErrorSpec(1050, "Malformed HTTP request", 400)
+    CUSTOM_FIELD_NOT_FOUND = ErrorSpec(404, "Passed custom field is not found", 404)
+    CUSTOM_FIELD_NAME_TAKEN = ErrorSpec(1080, "Custom field name should be unique among active custom fields", 400)
+    CUSTOM_FIELD_LIMIT = ErrorSpec(1081, "Too many custom fields", 400)
+    ORG_META_NOT_FOUND = ErrorSpec(404, "Badges org meta is not created for the org", 404)
+    ORG_META_EXISTS = ErrorSpec(999999, "ORG_CONFIG_ALREADY_EXIST_PLEASE_USE_UPDATE_ORG_CONFIG_API", 409)
 
     @property
     def code(self) -> int:
@@ -129,6 +134,11 @@ class BadgeNameTaken(BadgesError):
     def __init__(self, name: str):
         super().__init__(Err.BADGE_NAME_TAKEN, reference="name")
         self.name = name
+
+
+class CustomFieldNotFound(BadgesError):
+    def __init__(self, reference: str = "customFieldId"):
+        super().__init__(Err.CUSTOM_FIELD_NOT_FOUND, reference=reference)
 
 
 class InvalidPageToken(BadgesError):

@@ -9,17 +9,21 @@ from badges.domain.badges import Badge, BadgeRequest, BadgeUpdateRequest
 from badges.domain.errors import BadgeNotFound, Err, ErrorDetail, ServiceUnavailable, ValidationFailed
 from badges.domain.identity import Caller
 from badges.domain.values import new_id, now
-from badges.store.ports import BadgeFilters, BadgeStore, Page, StaleWrite
+from badges.service.custom_fields import active_definitions
+from badges.store.ports import BadgeFilters, BadgeStore, CustomFieldStore, Page, StaleWrite
 
 # A concurrent write to the same badge makes ours stale; re-reading and re-applying a few times settles it.
 _UPDATE_ATTEMPTS = 4
 
 
-def create_badge(request: BadgeRequest, caller: Caller, store: BadgeStore, migration: bool = False) -> Badge:
+def create_badge(request: BadgeRequest, caller: Caller, store: BadgeStore, migration: bool = False,
+                 custom_fields: CustomFieldStore | None = None) -> Badge:
     """A new badge of the caller's org exists, under a name no other badge of the org holds, in an existing
-    group if it names one; or nothing is written and every broken rule is reported."""
+    group if it names one, its customFields agreeing with the org's custom fields (defaults filled in); or nothing
+    is written and every broken rule is reported."""
     at = now()
-    definition, problems = definition_of(request, at, migration)
+    definition, problems = definition_of(request, at, migration,
+                                         custom_fields=active_definitions(caller, custom_fields))
     if request.name and store.name_taken(caller.org_id, request.name):
         problems.append(ErrorDetail.of(Err.BADGE_NAME_TAKEN, "name"))
     if problems:
@@ -38,14 +42,16 @@ def get_badge(badge_id: str, caller: Caller, store: BadgeStore, reference: str =
     return badge
 
 
-def update_badge(request: BadgeUpdateRequest, caller: Caller, store: BadgeStore, migration: bool = False) -> Badge:
-    """The badge carries the request's definition, under the update rules of a LIVE badge; a rename freed
-    the old name atomically; counts and claims are untouched."""
+def update_badge(request: BadgeUpdateRequest, caller: Caller, store: BadgeStore, migration: bool = False,
+                 custom_fields: CustomFieldStore | None = None) -> Badge:
+    """The badge carries the request's definition, under the update rules of a LIVE badge and the org's custom
+    fields; a rename freed the old name atomically; counts and claims are untouched."""
     if not request.id:
         raise ValidationFailed([ErrorDetail.of(Err.FIELD_REQUIRED, "id", "id is required")])
+    definitions = active_definitions(caller, custom_fields)
 
     def revise(current: Badge, at: Decimal) -> Badge:
-        definition, problems = definition_of(request, at, migration, previous=current)
+        definition, problems = definition_of(request, at, migration, previous=current, custom_fields=definitions)
         if request.name and request.name != current.definition.name and store.name_taken(
                 caller.org_id, request.name, by_other_than=current.id):
             problems.append(ErrorDetail.of(Err.BADGE_NAME_TAKEN, "name"))

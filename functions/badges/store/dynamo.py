@@ -16,10 +16,12 @@ from botocore.exceptions import ClientError
 from badges.config import settings
 from badges.domain.badges import Badge, BadgeDefinition, Claim
 from badges.domain.claims import MAX_CLAIMS
+from badges.domain.custom_fields import CustomField, CustomFieldRegistry
 from badges.domain.errors import BadgeNameTaken, BadgesError, Err, GroupNameTaken, GroupNotFound, ServiceUnavailable
 from badges.domain.groups import Group
+from badges.domain.org_meta import OrgMeta, TagDefinition
 from badges.store.pagination import PageTokens
-from badges.store.ports import BadgeFilters, ClaimRefused, Page, StaleWrite
+from badges.store.ports import BadgeFilters, ClaimRefused, OrgMetaExists, Page, StaleWrite
 from badges.store.retry import CONNECT_TIMEOUT, READ_TIMEOUT, RetryingClient, cancellation_codes
 from badges.store.tallies import SHARDS, TALLY_SK, tally_of, tally_pk
 
@@ -502,3 +504,94 @@ _STATUS_CONDITIONS = {
 @cache
 def badge_store() -> DynamoBadgeStore:
     return DynamoBadgeStore(dynamodb_client(), settings().table("badges"))
+
+
+CUSTOM_FIELDS_SK = "CUSTOMFIELDS"
+ORG_META_SK = "ORGMETA"
+
+
+def _versioned_put(table: str, item: dict, read_version: int) -> dict:
+    """A put that succeeds only over the version read (0: only where nothing is stored)."""
+    if read_version == 0:
+        return {"Put": {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
+    return {"Put": {"TableName": table, "Item": item, "ConditionExpression": "#version = :read",
+                    "ExpressionAttributeNames": {"#version": "version"},
+                    "ExpressionAttributeValues": to_item({":read": read_version})}}
+
+
+class DynamoCustomFieldStore:
+    """An org's custom field definitions as one item, pk ORG#<org>, sk CUSTOMFIELDS: at most
+    MAX_ORG_CUSTOM_FIELDS of at most ~500 bytes each. Every write is conditioned on the version read, so names stay
+    unique among active fields and the bounds hold under any concurrency; a badge reads them with one GetItem."""
+
+    def __init__(self, client: RetryingClient, table_name: str):
+        self._client = client
+        self._table = table_name
+
+    def registry(self, org_id: int) -> CustomFieldRegistry:
+        response = self._client.get_item(TableName=self._table, ConsistentRead=True,
+                                         Key=to_item({"pk": org_key(org_id), "sk": CUSTOM_FIELDS_SK}))
+        if "Item" not in response:
+            return CustomFieldRegistry(org_id=org_id)
+        data = from_item(response["Item"])
+        fields = tuple(CustomField.of_record(org_id, record) for record in json.loads(data["doc"]))
+        return CustomFieldRegistry(org_id=org_id, fields=fields, version=int(data["version"]))
+
+    def save_registry(self, old: CustomFieldRegistry, new: CustomFieldRegistry) -> None:
+        item = to_item({"pk": org_key(new.org_id), "sk": CUSTOM_FIELDS_SK, "kind": "customFields",
+                        "version": old.version + 1,
+                        "doc": json.dumps([f.as_record() for f in new.fields], separators=(",", ":"),
+                                          ensure_ascii=False)})
+        try:
+            write_all(self._client, [_versioned_put(self._table, item, old.version)])
+        except Refused as refused:
+            raise StaleWrite(str(new.org_id)) from refused
+
+
+@cache
+def custom_field_store() -> DynamoCustomFieldStore:
+    return DynamoCustomFieldStore(dynamodb_client(), settings().table("badges"))
+
+
+class DynamoOrgMetaStore:
+    """The org's meta as one item, pk ORG#<org>, sk ORGMETA: at most MAX_TAGS tags of under 1 KB each."""
+
+    def __init__(self, client: RetryingClient, table_name: str):
+        self._client = client
+        self._table = table_name
+
+    def get_org_meta(self, org_id: int) -> OrgMeta | None:
+        response = self._client.get_item(TableName=self._table, ConsistentRead=True,
+                                         Key=to_item({"pk": org_key(org_id), "sk": ORG_META_SK}))
+        if "Item" not in response:
+            return None
+        data = from_item(response["Item"])
+        return OrgMeta(org_id=org_id, tags=tuple(TagDefinition.model_validate(t) for t in json.loads(data["tags"])),
+                       created_by=int(data["createdBy"]), created_on=Decimal(data["createdOn"]),
+                       last_updated_by=int(data["lastUpdatedBy"]), last_updated_on=Decimal(data["lastUpdatedOn"]),
+                       version=int(data["version"]))
+
+    def _item(self, meta: OrgMeta) -> dict:
+        return to_item({"pk": org_key(meta.org_id), "sk": ORG_META_SK, "kind": "orgMeta",
+                        "tags": json.dumps([t.model_dump() for t in meta.tags], separators=(",", ":"),
+                                           ensure_ascii=False),
+                        "createdBy": meta.created_by, "createdOn": meta.created_on,
+                        "lastUpdatedBy": meta.last_updated_by, "lastUpdatedOn": meta.last_updated_on,
+                        "version": meta.version})
+
+    def add_org_meta(self, meta: OrgMeta) -> None:
+        try:
+            write_all(self._client, [_versioned_put(self._table, self._item(meta), 0)])
+        except Refused as refused:
+            raise OrgMetaExists() from refused
+
+    def replace_org_meta(self, old: OrgMeta, new: OrgMeta) -> None:
+        try:
+            write_all(self._client, [_versioned_put(self._table, self._item(new), old.version)])
+        except Refused as refused:
+            raise StaleWrite(str(new.org_id)) from refused
+
+
+@cache
+def org_meta_store() -> DynamoOrgMetaStore:
+    return DynamoOrgMetaStore(dynamodb_client(), settings().table("badges"))

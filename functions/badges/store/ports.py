@@ -6,8 +6,10 @@ from decimal import Decimal
 from typing import Generic, Protocol, TypeVar
 
 from badges.domain.badges import Badge, Claim
+from badges.domain.custom_fields import CustomFieldRegistry
 from badges.domain.groups import Group
 from badges.domain.limits import Limits
+from badges.domain.org_meta import OrgMeta
 
 T = TypeVar("T")
 
@@ -155,3 +157,26 @@ class EarnStore(Protocol):
 
     def badges(self, org_id: int, badge_ids: list[str]) -> dict[str, Badge]:
         """The org's badges with these ids, without their counts."""
+
+
+class CustomFieldStore(Protocol):
+    def registry(self, org_id: int) -> CustomFieldRegistry:
+        """Every custom field definition of the org, at the version stored (0 and none if nothing is)."""
+
+    def save_registry(self, old: CustomFieldRegistry, new: CustomFieldRegistry) -> None:
+        """Write `new` if the stored registry is still at `old`'s version (else StaleWrite)."""
+
+
+class OrgMetaStore(Protocol):
+    def get_org_meta(self, org_id: int) -> OrgMeta | None:
+        """The org's meta, or None."""
+
+    def add_org_meta(self, meta: OrgMeta) -> None:
+        """Store the org's meta unless it has one (OrgMetaExists)."""
+
+    def replace_org_meta(self, old: OrgMeta, new: OrgMeta) -> None:
+        """Write `new` if the stored meta is still at `old`'s version (else StaleWrite)."""
+
+
+class OrgMetaExists(Exception):
+    """The org's meta was created already; PUT /orgMeta changes it."""
