@@ -22,6 +22,8 @@ BASE = "/api_gateway/v1/badges"
 CREDENTIALS = [
     {"username": "brand-a", "password": "secret-a", "orgId": 50156, "userId": 123},
     {"username": "brand-b", "password": "5f4dcc3b5aa765d61d8327deb882cf99", "orgId": 60000, "userId": 9},
+    # the fuzzer's org for custom fields and org meta: the fields it defines bind every badge of their org
+    {"username": "brand-fuzz", "password": "secret-fuzz", "orgId": 70000, "userId": 7},
 ]
 
 

@@ -111,6 +111,8 @@ def test_an_update_changes_name_default_and_flag_but_never_type_nor_revives(dyna
     ({"name": "X", "dataType": "DATE", "defaultValue": "someday"}, "defaultValue", 1002),
     ({"name": "x" * 101, "dataType": "STRING"}, "name", 1002),
     ({"name": "X", "dataType": "STRING", "defaultValue": "v" * 256}, "defaultValue", 1002),
+    ({"name": "X", "dataType": None, "defaultValue": None, "isActive": None}, "dataType", 1001),
+    ({"name": "X", "dataType": "STRING", "isMandatory": "sometimes"}, "isMandatory", 1002),
 ])
 def test_bad_definitions_are_400_with_their_reference_and_store_nothing(dynamodb, payload, reference, code):
     status, body, _ = call(create_custom_field, "POST", "/customField", payload)

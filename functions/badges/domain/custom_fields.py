@@ -39,7 +39,7 @@ def _as_text(value: Any) -> Any:
 
 
 FieldName = Annotated[str, Field(min_length=1, max_length=MAX_FIELD_NAME), AfterValidator(not_blank)]
-DefaultValue = Annotated[str | None, BeforeValidator(_as_text), Field(max_length=MAX_CUSTOM_TEXT)]
+DefaultValue = Annotated[Annotated[str, Field(max_length=MAX_CUSTOM_TEXT)] | None, BeforeValidator(_as_text)]
 
 
 class CustomFieldRequest(BaseModel):
