@@ -2,6 +2,7 @@
 key of the example answer is in ours with the same type. An org of their own: its fields would bind every badge."""
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -112,3 +113,13 @@ def test_org_meta_as_documented(brand, org_server):
     assert brand.get("/orgMeta").status == 404  # walled by org
 
 
+
+
+def test_concurrent_creates_of_one_name_make_one_field(brand, org_server):
+    name = unique("raced")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        replies = list(pool.map(lambda _: brand.post("/customField", {"name": name, "dataType": "STRING"}), range(8)))
+    assert sorted(r.status for r in replies) == [200] + [400] * 7, [r.body for r in replies]
+    assert {r.body["errors"][0]["code"] for r in replies if r.status == 400} == {1080}
+    listed = brand.get("/customField?size=200").body["data"]["customFieldROList"]
+    assert [f["name"] for f in listed].count(name) == 1
