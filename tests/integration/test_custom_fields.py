@@ -1,10 +1,21 @@
 """The custom field and org meta endpoints' Lambdas on moto, and badges under an org's custom fields."""
 import json
 import time
+from decimal import Decimal
 
 import pytest
 
-from badges.domain.custom_fields import MAX_ACTIVE_CUSTOM_FIELDS
+from badges.domain.badges import MAX_CUSTOM_TEXT, MAX_FIELD_NAME
+from badges.domain.custom_fields import (
+    MAX_ACTIVE_CUSTOM_FIELDS,
+    MAX_ORG_CUSTOM_FIELDS,
+    CustomField,
+    CustomFieldRegistry,
+    DataType,
+)
+from badges.domain.fields import INT64_MAX
+from badges.domain.values import new_id
+from badges.store.dynamo import custom_field_store
 from handlers import (
     create_badge,
     create_custom_field,
@@ -17,6 +28,7 @@ from handlers import (
     update_org_meta,
 )
 from tests.integration.conftest import call
+from tests.integration.test_item_bounds import item_size
 
 SPEC_FIELD_KEYS = {"id", "orgId", "name", "isMandatory", "defaultValue", "isActive", "dataType", "createdOn",
                    "createdOnISO", "createdBy", "lastUpdatedOn", "lastUpdatedOnISO", "lastUpdatedBy"}
@@ -226,3 +238,17 @@ def test_org_meta_reads_one_tag_object_and_refuses_bad_tags(dynamodb):
         assert status == 400 and body["errors"][0]["code"] in (1001, 1002), body
     _, body, _ = call(get_org_meta, "GET", "/orgMeta")
     assert [t["key"] for t in body["data"]["tags"]] == ["Category"]
+
+
+def test_the_largest_registry_an_org_can_make_stays_under_400_kb(dynamodb):
+    # JSON writes a control character as \u0001: six bytes, the most a character of a name or default costs there.
+    at = Decimal("1795405211.393448")
+    fields = tuple(CustomField(id=new_id(), org_id=1, name="\x01" * (MAX_FIELD_NAME - 3) + f"{i:03d}",
+                               data_type=DataType.STRING, is_mandatory=True, default_value="\x01" * MAX_CUSTOM_TEXT,
+                               is_active=False, created_by=INT64_MAX, created_on=at, last_updated_by=INT64_MAX,
+                               last_updated_on=at) for i in range(MAX_ORG_CUSTOM_FIELDS))
+    store = custom_field_store()
+    store.save_registry(CustomFieldRegistry(org_id=1), CustomFieldRegistry(org_id=1, fields=fields))
+    item = dynamodb.get_item(TableName="test-badges", Key={"pk": {"S": "ORG#1"}, "sk": {"S": "CUSTOMFIELDS"}})["Item"]
+    assert item_size(item) < 250 * 1024
+    assert store.registry(1).fields == fields
