@@ -105,6 +105,8 @@ def tag_of(route: Route) -> str:
         return "Claims"
     if route.handler == "issue_bulk" or route.path.startswith("/customer"):
         return "Issuing and earning"
+    if route.path.startswith(("/customField", "/orgMeta")):
+        return "Custom fields and org meta"
     return "Groups" if route.path.startswith("/group") else "Badges"
 
 
