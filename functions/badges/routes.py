@@ -69,6 +69,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/orgMeta", "create_org_meta", {"badges": ("dynamodb:PutItem",)}),
     Route("GET", "/orgMeta", "get_org_meta", {"badges": ("dynamodb:GetItem",)}),
     Route("PUT", "/orgMeta", "update_org_meta", {"badges": ("dynamodb:GetItem", "dynamodb:PutItem")}),
+    Route("GET", "/badgeMeta/getFixedWindowDetails", "get_fixed_window_details",
+          {"badges": ("dynamodb:GetItem", "dynamodb:BatchGetItem")}),
 )
 
 # Answers every method and path no route claims: 404 for an unknown path, 405 for a known path.

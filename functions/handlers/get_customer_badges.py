@@ -1,4 +1,4 @@
-"""GET /api_gateway/v1/badges/customer/{customerId}: a customer's earned or available badges."""
+"""GET /api_gateway/v1/badges/customer/{customerId}: a customer's earned, expired or available badges."""
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends
@@ -7,10 +7,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from badges.api.envelope import Envelope
 from badges.api.resolver import build_resolver, current_caller, entrypoint
 from badges.domain.earning import CustomerBadges
-from badges.domain.enums import CustomerBadgeType, lenient
+from badges.domain.enums import CustomerBadgeType, CustomerSort, lenient
 from badges.domain.fields import INT32_MAX, INT64_MAX, MAX_ID
 from badges.domain.identity import Caller
-from badges.domain.values import now
+from badges.domain.values import now, query_time
 from badges.service.customers import customer_badges
 from badges.store.dynamo import badge_store, group_store
 from badges.store.earning import earn_store
@@ -22,15 +22,22 @@ app = build_resolver()
 def get_customer_badges(
     customerId: Annotated[int, Path(ge=0, le=INT64_MAX)],
     caller: Annotated[Caller, Depends(current_caller)],
-    badgeType: Annotated[CustomerBadgeType, lenient(CustomerBadgeType), Query(description="EARNED or AVAILABLE.")] = (
+    badgeType: Annotated[CustomerBadgeType, lenient(CustomerBadgeType),
+                         Query(description="EARNED, EXPIRED, AVAILABLE or AVAILABLE_TO_ISSUE.")] = (
         CustomerBadgeType.EARNED),
     includeExpired: Annotated[bool, Query(description="Include earned badges that have expired.")] = False,
     groupId: Annotated[str | None, Query(max_length=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     page: Annotated[int, Query(ge=0, le=INT32_MAX, description="0 for the first page.")] = 0,
+    sortOn: Annotated[CustomerSort, lenient(CustomerSort),
+                      Query(description="RANK, LAST_EARNED_ON_DATE or LAST_EARNED_EVENT_DATE.")] = CustomerSort.RANK,
+    lastEarnedOnDate: Annotated[str | None, Query(max_length=MAX_ID, description="Epoch or ISO 8601.")] = None,
+    lastEarnEventDate: Annotated[str | None, Query(max_length=MAX_ID, description="Epoch or ISO 8601.")] = None,
 ) -> Envelope[CustomerBadges]:
     found = customer_badges(customerId, caller, badgeType, includeExpired, groupId, page, limit, badge_store(),
-                            group_store(), earn_store(), now())
+                            group_store(), earn_store(), now(), sortOn,
+                            query_time("lastEarnedOnDate", lastEarnedOnDate),
+                            query_time("lastEarnEventDate", lastEarnEventDate))
     return Envelope(data=found)
 
 

@@ -13,10 +13,13 @@ OAS = Path(__file__).resolve().parents[1] / "fixtures" / "oas"  # copies of ../s
 
 
 def _value(example: Any) -> Any:
-    """An example's value: YAML as written, or a JSON string (comments allowed, as the pages write them)."""
+    """An example's value: YAML as written, or a JSON string (comments allowed, as the pages write them); None
+    for an empty one or one that is not JSON (a few carry placeholders such as `"orgId": orgId`)."""
     if isinstance(example, str):
-        text = strip_comments(example).strip()
-        return json.loads(text) if text else None
+        try:
+            return json.loads(strip_comments(example).strip() or "null")
+        except json.JSONDecodeError:
+            return None
     return example
 
 
@@ -39,6 +42,14 @@ def responses(name: str, status: str = "200") -> list[Any]:
     content = operation(name)[2]["responses"].get(status, {}).get("content", {}).get("application/json", {})
     values = [_value(example.get("value")) for example in content.get("examples", {}).values()]
     return [value for value in values if value]
+
+
+def examples(operation_file: str) -> list[tuple[Any, Any]]:
+    """(request body, 200 answer) pairs of the operation in `operation_file`; a request without an example is
+    None, paired with each answer."""
+    name = operation_file.removesuffix(".yaml")
+    bodies, answers = requests(name) or [None], responses(name)
+    return [(bodies[min(i, len(bodies) - 1)], answer) for i, answer in enumerate(answers)]
 
 
 def _kind(value: Any) -> str:

@@ -71,6 +71,24 @@ class BadgeStatus(StrEnum):
 class CustomerBadgeType(StrEnum):
     EARNED = "EARNED"
     AVAILABLE = "AVAILABLE"
+    AVAILABLE_TO_ISSUE = "AVAILABLE_TO_ISSUE"
+    EXPIRED = "EXPIRED"
+
+
+class CustomerSort(StrEnum):
+    """GET /customer/{customerId}'s sortOn: by rank (group, then badge), or the latest earn first."""
+
+    RANK = "RANK"
+    LAST_EARNED_ON_DATE = "LAST_EARNED_ON_DATE"
+    LAST_EARNED_EVENT_DATE = "LAST_EARNED_EVENT_DATE"
+
+
+class ConstraintLevel(StrEnum):
+    """GET /badgeMeta/getFixedWindowDetails: whose fixed windows to list."""
+
+    BADGE = "BADGE"
+    CUSTOMER = "CUSTOMER"
+    ALL = "ALL"
 
 
 class BenefitType(StrEnum):

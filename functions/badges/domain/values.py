@@ -6,6 +6,8 @@ import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from badges.domain.errors import Err, ErrorDetail, ValidationFailed
+
 _MILLIS_THRESHOLD = 10**11  # an epoch value above this is milliseconds
 # The moments an ISO twin can show: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
 _EARLIEST, LATEST = Decimal(-62135596800), Decimal(253402300799)
@@ -40,6 +42,16 @@ def parse_time(value: int | float | str | Decimal) -> Decimal:
     if not _EARLIEST <= seconds <= LATEST:
         raise ValueError("a time outside the years 1 to 9999")
     return seconds
+
+
+def query_time(name: str, value: str | None) -> Decimal | None:
+    """A time sent as a query parameter; 1002 on `name` if it is none (see parse_time)."""
+    if value is None:
+        return None
+    try:
+        return parse_time(value)
+    except ValueError as exc:
+        raise ValidationFailed([ErrorDetail.of(Err.INVALID_VALUE, name, f"Invalid value: {exc}")]) from exc
 
 
 def iso_or_epoch(iso: Decimal | None, epoch: Decimal | None, default: Decimal | None = None) -> Decimal | None:

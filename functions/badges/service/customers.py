@@ -1,4 +1,4 @@
-"""A customer's badges: those earned, or those available to earn, sorted by group rank, badge rank, expiry."""
+"""A customer's badges: earned, expired, available to earn or to issue; sorted by rank or by their latest earn."""
 from __future__ import annotations
 
 import math
@@ -6,8 +6,9 @@ from decimal import Decimal
 
 from badges.domain.badges import Badge, BadgeView
 from badges.domain.earning import CustomerBadges, CustomerBadgeView, EarnedBadge, Pagination
-from badges.domain.enums import BadgeStatus, CustomerBadgeType, EarnType
+from badges.domain.enums import BadgeStatus, CustomerBadgeType, CustomerSort, EarnType
 from badges.domain.identity import Caller
+from badges.domain.limits import customer_keys, customer_limit_reached
 from badges.domain.values import to_epoch, to_iso
 from badges.store.ports import BadgeFilters, BadgeStore, EarnStore, GroupStore
 
@@ -16,17 +17,38 @@ _LAST = float("inf")
 
 def customer_badges(customer: int, caller: Caller, badge_type: str, include_expired: bool, group_id: str | None,
                     page: int, limit: int, badges: BadgeStore, groups: GroupStore, earns: EarnStore,
-                    at: Decimal) -> CustomerBadges:
-    """One page of the customer's earned badges (active earns, unexpired unless include_expired), or of the
-    LIVE, active badges the customer can earn (an ISSUE_EARN one only with an active issue)."""
-    entries = (_earned(customer, caller, include_expired, earns, at) if badge_type == CustomerBadgeType.EARNED
-               else _available(customer, caller, badges, earns, at))
+                    at: Decimal, sort_on: str = CustomerSort.RANK, earned_since: Decimal | None = None,
+                    event_since: Decimal | None = None) -> CustomerBadges:
+    """One page of the customer's badges of one kind:
+    - EARNED: the badges the customer holds active earns of (unexpired ones unless include_expired);
+    - EXPIRED: the badges the customer holds active earns of that have expired, with those earns;
+    - AVAILABLE: the LIVE, active badges the customer can earn now (an ISSUE_EARN one only with an active issue);
+    - AVAILABLE_TO_ISSUE: the LIVE, active ISSUE_EARN badges the customer holds no active issue of.
+    The two available kinds leave out a badge the customer can no longer earn now: one of its customer
+    constraints would refuse an earn (a fixed value used up, the current fixed window full, a rolling window at
+    its limit). `earned_since` / `event_since` keep the badges last earned (or last earn event) at or after."""
+    held = [e for e in earns.earned(caller.org_id, customer) if e["active"]]  # one query: the customer's earns
+    if badge_type in (CustomerBadgeType.EARNED, CustomerBadgeType.EXPIRED):
+        expired = badge_type == CustomerBadgeType.EXPIRED
+        chosen_earns = [e for e in held if (e["expiresOn"] <= at) == expired or (include_expired and not expired)]
+        entries = _earned(caller, _by_badge(chosen_earns), earns, at)
+    else:
+        entries = _available(customer, caller, badge_type == CustomerBadgeType.AVAILABLE_TO_ISSUE, badges, earns,
+                             at, held)
     if group_id:
         entries = [e for e in entries if e.badgeGroupId == group_id]
+    if earned_since is not None:
+        entries = [e for e in entries if e.lastEarnedOnDate is not None and e.lastEarnedOnDate >= earned_since]
+    if event_since is not None:
+        entries = [e for e in entries if e.lastEarnEventDate is not None and e.lastEarnEventDate >= event_since]
     ranks = _group_ranks(caller, {e.badgeGroupId for e in entries if e.badgeGroupId}, groups, entries)
-    earned_view = badge_type == CustomerBadgeType.EARNED
+    earned_view = badge_type in (CustomerBadgeType.EARNED, CustomerBadgeType.EXPIRED)
     entries.sort(key=lambda e: (ranks.get(e.badgeGroupId, _LAST), _LAST if e.badgeRank is None else e.badgeRank,
                                 _expiry(e) if earned_view else e.expiresOn, e.badgeMetaId))
+    latest = {CustomerSort.LAST_EARNED_ON_DATE: "lastEarnedOnDate",
+              CustomerSort.LAST_EARNED_EVENT_DATE: "lastEarnEventDate"}.get(sort_on)
+    if latest:  # the latest first, the never earned last; the rank order otherwise (a stable sort keeps it)
+        entries.sort(key=lambda e: -getattr(e, latest) if getattr(e, latest) is not None else _LAST)
     chosen = entries[page * limit:(page + 1) * limit]
     counts = badges.counts(caller.org_id, [entry.badgeMetaId for entry in chosen])  # the page's only: 64 reads each
     for entry in chosen:
@@ -35,39 +57,55 @@ def customer_badges(customer: int, caller: Caller, badge_type: str, include_expi
         page=page, size=limit, total=len(entries), totalPages=math.ceil(len(entries) / limit)))
 
 
-def _earns_by_badge(customer: int, caller: Caller, include_expired: bool, earns: EarnStore,
-                    at: Decimal) -> dict[str, list[dict]]:
-    """The customer's active earns (unexpired ones unless include_expired), by badge: one query."""
+def _by_badge(earned: list[dict]) -> dict[str, list[dict]]:
     by_badge: dict[str, list[dict]] = {}
-    for earned in earns.earned(caller.org_id, customer):
-        if earned["active"] and (include_expired or earned["expiresOn"] > at):
-            by_badge.setdefault(earned["badgeMetaId"], []).append(earned)
+    for item in earned:
+        by_badge.setdefault(item["badgeMetaId"], []).append(item)
     return by_badge
 
 
-def _earned(customer: int, caller: Caller, include_expired: bool, earns: EarnStore,
-            at: Decimal) -> list[CustomerBadgeView]:
-    by_badge = _earns_by_badge(customer, caller, include_expired, earns, at)
+def _earned(caller: Caller, by_badge: dict[str, list[dict]], earns: EarnStore, at: Decimal) -> list[CustomerBadgeView]:
     found = earns.badges(caller.org_id, list(by_badge))
     return [_entry(found[badge_id], at, items) for badge_id, items in by_badge.items() if badge_id in found]
 
 
-def _available(customer: int, caller: Caller, badges: BadgeStore, earns: EarnStore,
-               at: Decimal) -> list[CustomerBadgeView]:
+def _available(customer: int, caller: Caller, to_issue: bool, badges: BadgeStore, earns: EarnStore, at: Decimal,
+               held: list[dict]) -> list[CustomerBadgeView]:
     issues = {i["badgeMetaId"]: i for i in earns.issues(caller.org_id, customer) if i["active"] and i["expiresOn"] > at}
-    mine = _earns_by_badge(customer, caller, False, earns, at)  # so earnedCount is the customer's here too
-    entries = []
+    mine = _by_badge([e for e in held if e["expiresOn"] > at])  # so earnedCount is the customer's here too
+    candidates = []
     for badge in badges.all_badges(caller.org_id, BadgeFilters(status=BadgeStatus.LIVE), at):
-        if not badge.definition.active:
+        if not badge.definition.active or badge.definition.startOn > at:
             continue
         issue = issues.get(badge.id)
-        if badge.definition.earnType == EarnType.ISSUE_EARN and issue is None:
+        issue_earn = badge.definition.earnType == EarnType.ISSUE_EARN
+        if (to_issue and (not issue_earn or issue is not None)) or (not to_issue and issue_earn and issue is None):
+            continue
+        candidates.append((badge, issue))
+    full = _limits_reached(customer, caller, [b for b, _ in candidates], {e["badgeMetaId"] for e in held}, earns, at)
+    entries = []
+    for badge, issue in candidates:
+        if badge.id in full:
             continue
         entry = _entry(badge, at, mine.get(badge.id, []))
         if issue is not None:
             entry.issuedId, entry.issueExpiresOn = issue["issuedId"], to_epoch(issue["expiresOn"])
         entries.append(entry)
     return entries
+
+
+def _limits_reached(customer: int, caller: Caller, candidates: list[Badge], earned_ids: set[str], earns: EarnStore,
+                    at: Decimal) -> set[str]:
+    """The badges a customer constraint would refuse an earn of now. Only a badge the customer holds an active
+    earn of can have a counter above zero (a revoke gives its units back), so only those are read: one key per
+    customer constraint (per rolling pair and month), 100 keys a BatchGetItem."""
+    checked = [badge for badge in candidates if badge.id in earned_ids and badge.definition.customerConstraints]
+    keys = [(badge.id, sk) for badge in checked for sk in customer_keys(badge.definition, at)]
+    if not keys:
+        return set()
+    stored = earns.customer_counters(caller.org_id, customer, keys)
+    return {badge.id for badge in checked if customer_limit_reached(
+        badge.definition, at, {sk: item for (bid, sk), item in stored.items() if bid == badge.id})}
 
 
 def _entry(badge: Badge, at: Decimal, earned: list[dict]) -> CustomerBadgeView:

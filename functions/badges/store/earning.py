@@ -328,6 +328,30 @@ class DynamoEarnStore:
                            "UpdateExpression": "ADD " + ", ".join(adds), "ExpressionAttributeNames": names,
                            "ExpressionAttributeValues": to_item(values)}}
 
+    def customer_counters(self, org_id: int, customer_id: int,
+                          keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+        """The customer's counter items at these (badge id, sort key) pairs that exist: 100 keys a BatchGetItem."""
+        prefix = f"{customer_key(org_id, customer_id)}#BADGE#"
+        wanted = [to_item({"pk": prefix + badge_id, "sk": sk}) for badge_id, sk in dict.fromkeys(keys)]
+        return {(item["pk"][len(prefix):], item["sk"]): item
+                for item in map(from_item, get_many(self._client, self._table, wanted))}
+
+    def badge_counters(self, org_id: int, badge_id: str, sks: list[str]) -> dict[str, dict[str, int]]:
+        """The badge-wide counter items at these sort keys, each attribute summed over the 64 tally shards:
+        64 reads a key, so callers bound `sks` (README "Hot badges")."""
+        sums: dict[str, dict[str, int]] = {}
+        for (_, sk), item in self._shards_at(org_id, badge_id, list(dict.fromkeys(sks))).items():
+            for name, value in item.items():
+                if name not in ("pk", "sk", "version", "freed") and isinstance(value, int | Decimal):
+                    sums.setdefault(sk, {})[name] = sums.get(sk, {}).get(name, 0) + int(value)
+        return sums
+
+    def _shards_at(self, org_id: int, badge_id: str, sks: list[str]) -> dict[tuple[int, str], dict]:
+        keys = [to_item({"pk": tally_pk(org_key(org_id), badge_id, shard), "sk": sk})
+                for shard in range(SHARDS) for sk in sks]
+        return {(tally_of(item["pk"])[1], item["sk"]): item
+                for item in map(from_item, get_many(self._client, self._table, keys))}
+
     def badges(self, org_id: int, badge_ids: list[str]) -> dict[str, Badge]:
         """The org's badges with these ids, without their counts."""
         return {badge.id: badge for badge in self._badges.many(org_id, list(dict.fromkeys(badge_ids)))}

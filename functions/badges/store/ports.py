@@ -155,6 +155,13 @@ class EarnStore(Protocol):
     def revoke(self, org_id: int, earned: dict, at: Decimal) -> None:
         """Make the earn inactive and give back its units (NotActive if it already was)."""
 
+    def customer_counters(self, org_id: int, customer_id: int,
+                          keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+        """The customer's counter items at these (badge id, sort key) pairs, those that exist."""
+
+    def badge_counters(self, org_id: int, badge_id: str, sks: list[str]) -> dict[str, dict[str, int]]:
+        """The badge-wide counter items at these sort keys, each attribute summed over the tally shards."""
+
     def badges(self, org_id: int, badge_ids: list[str]) -> dict[str, Badge]:
         """The org's badges with these ids, without their counts."""
 

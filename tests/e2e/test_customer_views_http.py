@@ -1,0 +1,61 @@
+"""A customer's badges, their management views and a badge's fixed-window cycles over real HTTP against
+`make run`: each oas example's request sent, and every key of its example answer found with its JSON type."""
+import time
+from urllib.parse import quote
+
+import pytest
+
+from tests.e2e.conftest import unique
+from tests.e2e.oas_examples import assert_same_shape, examples
+
+pytestmark = pytest.mark.e2e
+
+DAY = 86_400
+MIGRATION = {"X-CAP-BADGES-MIGRATION": "migration"}
+OWNER = {"ownerType": "Loyalty", "referenceId": "123"}
+
+
+def live_badge(client, **changes) -> dict:
+    now = int(time.time())
+    made = client.post("/badgeMeta", {
+        "name": unique("views"), "startOn": now - 12 * DAY, "expiresOn": now + 18 * DAY,
+        "earnedBadgeExpiry": {"expiryType": "RELATIVE", "relativeExpiryType": "DAYS", "value": 30},
+        "ownership": {"restrictedToOwners": ["Loyalty"]}, "earnType": "EARN",
+        "customerConstraints": [{"constraintType": "CUSTOMER_BADGE_FIXED_WINDOW", "maxEarnLimit": 2,
+                                 "durationType": "DAYS", "refreshRate": 3}],
+        "badgeConstraints": [{"constraintType": "BADGE_FIXED_WINDOW", "maxEarnLimit": 100, "durationType": "WEEKS",
+                              "startDayOfTheWeek": "MONDAY"}], **changes}, headers=MIGRATION)
+    assert made.status == 200, made.body
+    assert client.post(f"/badgeMeta/{made.body['data']['id']}/claim", OWNER).status == 200
+    return made.body["data"]
+
+
+def earn(client, badge_id: str, customer: int) -> None:
+    answer = client.post("/customer/earn", {"badgeMetaId": badge_id, "customerId": customer,
+                                            "requestId": unique("r"), "triggeredBy": OWNER})
+    assert answer.status == 200, answer.body
+
+
+def test_fixed_window_details_answers_as_the_examples_show(brand_a):
+    badge = live_badge(brand_a)
+    earn(brand_a, badge["id"], 38144111)
+    start, end = badge["startOn"], badge["expiresOn"]
+    # The page's example query, its ids and dates made this badge's
+    for level, reference in (("BADGE", badge["badgeConstraints"][0]["referenceId"]), ("ALL", None)):
+        query = (f"includeEarnCount=true&constraintType={level}&page=0&size=30&customerId=38144111"
+                 f"&startDate={quote(time.strftime('%Y-%m-%dT%H:%M:%S.192Z', time.gmtime(start)))}"
+                 f"&endDate={quote(time.strftime('%Y-%m-%dT%H:%M:%S.192Z', time.gmtime(end)))}"
+                 f"&badgeMetaId={badge['id']}" + (f"&fixedWindowCycleReferenceId={reference}" if reference else ""))
+        answer = brand_a.get(f"/badgeMeta/getFixedWindowDetails?{query}")
+        assert answer.status == 200, answer.body
+        for _, example in examples("get-fixed-window-details.yaml"):
+            assert_same_shape(example, answer.body)
+        cycles = answer.body["data"]["fixedWindowCycles"]
+        assert sum(c["earnCount"] for c in cycles if c["constraintType"] == "BADGE_FIXED_WINDOW") == 1
+    assert len(examples("get-fixed-window-details.yaml")) >= 2
+
+
+def test_fixed_window_details_is_not_read_as_a_badge_id(brand_a, brand_b):
+    badge = live_badge(brand_a)
+    assert brand_a.get("/badgeMeta/getFixedWindowDetails").body["errors"][0]["reference"] == "badgeMetaId"
+    assert brand_b.get(f"/badgeMeta/getFixedWindowDetails?badgeMetaId={badge['id']}").status == 404
