@@ -59,3 +59,24 @@ def test_fixed_window_details_is_not_read_as_a_badge_id(brand_a, brand_b):
     badge = live_badge(brand_a)
     assert brand_a.get("/badgeMeta/getFixedWindowDetails").body["errors"][0]["reference"] == "badgeMetaId"
     assert brand_b.get(f"/badgeMeta/getFixedWindowDetails?badgeMetaId={badge['id']}").status == 404
+
+
+def test_a_customers_badges_answer_as_the_examples_show(brand_a):
+    group = brand_a.post("/group", {"name": unique("g"), "rank": 1}).body["data"]
+    badge = live_badge(brand_a, badgeGroupId=group["id"], badgeRank=2, description="Make 5 transactions",
+                       images=[{"name": "Issued", "fileSvcHandle": "qwer-8634-8938", "url": "https://x/y.jpg",
+                                "tag": "EARNED"}], benefits=[{"benefitType": "COUPON", "seriesId": 13745}],
+                       customFields={"Badge use": "uses"})
+    earn(brand_a, badge["id"], 62090013)
+    for query in ("badgeType=AVAILABLE", "badgeType=EARNED", f"badgeType=EARNED&groupId={group['id']}&sortOn=RANK",
+                  "badgeType=EARNED&sortOn=LAST_EARNED_ON_DATE&includeExpired=true"):
+        answer = brand_a.get(f"/customer/62090013?{query}&limit=100")
+        assert answer.status == 200, answer.body
+        mine = [b for b in answer.body["data"]["badges"] if b["badgeMetaId"] == badge["id"]]
+        assert mine, query
+        for _, example in examples("get-badges-for-customer.yaml"):
+            assert_same_shape({**example, "data": {**example["data"], "badges": example["data"]["badges"][:1]}},
+                              {**answer.body, "data": {**answer.body["data"], "badges": mine}})
+    assert len(examples("get-badges-for-customer.yaml")) == 3
+    assert brand_a.get("/customer/62090013?badgeType=AVAILABLE_TO_ISSUE").status == 200
+    assert brand_a.get("/customer/62090013?badgeType=EXPIRED").status == 200
