@@ -59,6 +59,7 @@ REFUSALS: dict[str, tuple[Err, ...]] = {
     "get_org_meta": (Err.ORG_META_NOT_FOUND,),
     "update_org_meta": (Err.ORG_META_NOT_FOUND,),
     "get_fixed_window_details": (Err.BADGE_NOT_FOUND,),
+    "get_customer_badge_details": (Err.BADGE_NOT_FOUND,),
 }
 ANSWERS = {
     "400": "Invalid input or a broken rule; every problem is listed with its field reference",

@@ -80,3 +80,40 @@ def test_a_customers_badges_answer_as_the_examples_show(brand_a):
     assert len(examples("get-badges-for-customer.yaml")) == 3
     assert brand_a.get("/customer/62090013?badgeType=AVAILABLE_TO_ISSUE").status == 200
     assert brand_a.get("/customer/62090013?badgeType=EXPIRED").status == 200
+
+
+def _valid(expiry: dict | None) -> dict | None:
+    """An example's expiry with its fixed date made a future one."""
+    if expiry is None:
+        return None
+    fixed = {"expiresOn": int(time.time()) + 60 * DAY} if expiry.get("type") == "FIXED_DATE" else {}
+    return {k: v for k, v in expiry.items() if k not in ("expiresOn", "expiresOnISO")} | fixed
+
+
+def test_a_customers_badge_details_answer_as_the_examples_show(brand_a):
+    window = {"constraintType": "BADGE_FIXED_WINDOW", "maxEarnLimit": 100, "durationType": "DAYS", "refreshRate": 3}
+    cases = examples("get-individual-badge-details-of-a-customer.yaml")
+    assert len(cases) == 7
+    for _, example in cases:
+        # Given a badge shaped as the example's (earn type, expiries, group), issued if it is ISSUE_EARN, earned once
+        data = example["data"]
+        group = brand_a.post("/group", {"name": unique("g"), "rank": 1}).body["data"]
+        badge = live_badge(brand_a, earnType=data["badgeType"], badgeRank=3, description="Make 5 transactions",
+                           badgeConstraints=[window], earnedBadgeExpiry=_valid(data["earnExpiry"]),
+                           images=[{"name": "Issued", "fileSvcHandle": "h", "url": "https://x/y.jpg", "tag": "EARNED"}],
+                           **({"issuedBadgeExpiry": _valid(data["issueExpiry"])} if data.get("issueExpiry") else {}),
+                           **({"badgeGroupId": group["id"]} if "badgeGroupName" in data else {}))
+        if data["badgeType"] == "ISSUE_EARN":
+            enrolled = brand_a.post("/badgeMeta/customer/issueBulk", {
+                "badgeMetaId": badge["id"], "customers": [381921157], "requestId": unique("enrol")})
+            assert enrolled.status == 200, enrolled.body
+        earn(brand_a, badge["id"], 381921157)
+        # When Member Care reads it, with statistics as the example was taken, or without
+        statistics = "customerConstraints" in data
+        answer = brand_a.get(f"/management/381921157/badge/{badge['id']}?includeStatistics={str(statistics).lower()}")
+        assert answer.status == 200, answer.body
+        for issual in data.get("issualDetails", {}).get("issuals", []):
+            # an issue records no owner (issueBulk's triggeredBy is optional) and an active one no revokedOn
+            issual |= {"ownerType": None, "ownerReferenceId": None, "revokedOn": None}
+        assert_same_shape(example, answer.body)
+        assert ("earnDetails" in answer.body["data"]) == statistics

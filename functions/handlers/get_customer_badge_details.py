@@ -1,0 +1,32 @@
+"""GET /api_gateway/v1/badges/management/{customerId}/badge/{badgeId}: a customer's badge with its statistics."""
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from badges.api.envelope import Envelope
+from badges.api.resolver import build_resolver, current_caller, entrypoint
+from badges.domain.fields import INT64_MAX
+from badges.domain.identity import Caller
+from badges.domain.management import CustomerBadgeDetails
+from badges.domain.values import now
+from badges.service.management import customer_badge_details
+from badges.store.dynamo import badge_store, group_store
+from badges.store.earning import earn_store
+
+app = build_resolver()
+
+
+@app.get("/api_gateway/v1/badges/management/<customerId>/badge/<badgeId>")
+def get_customer_badge_details(
+    customerId: Annotated[int, Path(ge=0, le=INT64_MAX)],
+    badgeId: str,
+    caller: Annotated[Caller, Depends(current_caller)],
+    includeStatistics: Annotated[bool, Query(description="Constraints with their counts, issue and earns.")] = False,
+) -> Envelope[CustomerBadgeDetails]:
+    found = customer_badge_details(customerId, badgeId, caller, includeStatistics, badge_store(), group_store(),
+                                   earn_store(), now())
+    return Envelope(data=found)
+
+
+lambda_handler = entrypoint(app)
