@@ -71,6 +71,8 @@ ROUTES: tuple[Route, ...] = (
     Route("PUT", "/orgMeta", "update_org_meta", {"badges": ("dynamodb:GetItem", "dynamodb:PutItem")}),
     Route("GET", "/badgeMeta/getFixedWindowDetails", "get_fixed_window_details",
           {"badges": ("dynamodb:GetItem", "dynamodb:BatchGetItem")}),
+    Route("GET", "/management/{customerId}", "get_customer_badge_list",
+          {"badges": ("dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:GetItem")}),
     Route("GET", "/management/{customerId}/badge/{badgeId}", "get_customer_badge_details",
           {"badges": ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query")}),
 )

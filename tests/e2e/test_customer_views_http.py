@@ -117,3 +117,28 @@ def test_a_customers_badge_details_answer_as_the_examples_show(brand_a):
             issual |= {"ownerType": None, "ownerReferenceId": None, "revokedOn": None}
         assert_same_shape(example, answer.body)
         assert ("earnDetails" in answer.body["data"]) == statistics
+
+
+def test_a_customers_badge_list_answers_as_the_examples_show(brand_a):
+    group = brand_a.post("/group", {"name": unique("g"), "rank": 1}).body["data"]
+    badge = live_badge(brand_a, earnType="ISSUE_EARN", badgeGroupId=group["id"], badgeRank=3,
+                       description="Make 5 transactions",
+                       images=[{"name": "Issued", "fileSvcHandle": "h", "url": "https://x/y.jpg", "tag": "EARNED"}])
+    enrolled = brand_a.post("/badgeMeta/customer/issueBulk", {"badgeMetaId": badge["id"], "customers": [62090014],
+                                                              "requestId": unique("enrol")})
+    assert enrolled.status == 200, enrolled.body
+    earn(brand_a, badge["id"], 62090014)
+    # The examples' queries (their names say them), on this customer's badges
+    for query in ("badgeType=EARNED", "badgeType=EARNED&badgeStatus=LIVE", "owner=Loyalty&badgeType=EARNED",
+                  f"groupId={group['id']}", "badgeStatus=LIVE&badgeType=AVAILABLE&page=0&size=50"):
+        answer = brand_a.get(f"/management/62090014?{query}")
+        assert answer.status == 200, answer.body
+        mine = [b for b in answer.body["data"]["customerBadges"] if b["badgeMetaId"] == badge["id"]]
+        assert mine, query  # other tests' badges are available to every customer of the org too
+        for _, example in examples("get-all-customer-badges.yaml"):
+            data = example["data"]
+            assert_same_shape({**example, "data": {**data, "customerBadges": data["customerBadges"][:1]}},
+                              {**answer.body, "data": {**answer.body["data"], "customerBadges": mine}})
+    assert len(examples("get-all-customer-badges.yaml")) == 8
+    for kind in ("AVAILABLE_TO_ISSUE", "EXPIRED"):
+        assert brand_a.get(f"/management/62090014?badgeType={kind}").status == 200

@@ -1,6 +1,6 @@
 """GET /management/{customerId}/badge/{badgeId} through its Lambda on moto: the badge, the customer's issue and
 earns, and each constraint's count now."""
-from handlers import claim_badge, get_customer_badge_details, issue_bulk, revoke_earn
+from handlers import claim_badge, get_customer_badge_details, get_customer_badge_list, issue_bulk, revoke_earn
 from tests.integration.conftest import call
 from tests.integration.test_earning import OWNER, _fresh_cache, codes, earn_now, live_badge  # noqa: F401
 
@@ -91,3 +91,53 @@ def test_an_unknown_or_another_orgs_badge_is_404_and_a_bad_customer_400(dynamodb
     assert codes(details(1, badge["id"], "includeStatistics=maybe")[1]) == [1002]
     assert call(claim_badge, "POST", f"/badgeMeta/{badge['id']}/claim", OWNER)[0] == 200
     assert details(1, badge["id"])[1]["data"]["claimedBy"] == [{**OWNER, "isActive": True}]
+
+
+def listing(customer: int, query: str = "", org: int = 100458) -> tuple[int, dict]:
+    status, answer, _ = call(get_customer_badge_list, "GET", f"/management/{customer}?{query}", org=org)
+    return status, answer
+
+
+def ids(answer: dict) -> list[str]:
+    return [b["badgeMetaId"] for b in answer["data"]["customerBadges"]]
+
+
+def test_the_list_filters_sorts_and_pages_the_customers_badges(dynamodb):
+    early = live_badge(end_days=30, name="Early bird")
+    late = live_badge(end_days=90, name="Late owl", ownership={"restrictedToOwners": ["Loyalty", "Milestones"]})
+    coming = live_badge(start_days=5, end_days=40, claimed=False, name="Coming soon")
+    enrol = live_badge(earnType="ISSUE_EARN", name="Enrol me")
+    for badge in (early, late):
+        assert earn_now(badge["id"], customer=31)[0] == 200
+    # EARNED (the default), latest expiry first; ASC turns it round; pages of one
+    status, answer = listing(31)
+    assert status == 200 and ids(answer) == [late["id"], early["id"]]
+    entry = answer["data"]["customerBadges"][0]
+    assert (entry["badgeType"], entry["badgeStatus"], entry["earnCount"], entry["active"]) == ("EARN", "LIVE", 1, True)
+    assert entry["startsOn"] == late["startOn"] and entry["lastEarnedOn"] == entry["lastEarnedOnDate"]
+    assert ids(listing(31, "order=asc")[1]) == [early["id"], late["id"]]
+    status, answer = listing(31, "size=1&page=1")
+    assert ids(answer) == [early["id"]] and answer["data"]["pagination"] == {
+        "page": 1, "size": 1, "total": 2, "totalPages": 2}
+    # filters: name (a part, any case), owner, claimedBy, dates with their operators
+    assert ids(listing(31, "name=OWL")[1]) == [late["id"]]
+    assert ids(listing(31, "owner=Milestones")[1]) == [late["id"]]
+    assert ids(listing(31, "claimedBy=Journeys")[1]) == []
+    assert ids(listing(31, f"expiresOn={early['expiresOn'] + 60}&expiresOnOperator=LESS_THAN")[1]) == [early["id"]]
+    assert ids(listing(31, f"expiresOn={early['expiresOn'] + 60}&endOnOperator=GREATER_THAN")[1]) == [late["id"]]
+    # AVAILABLE shows what is coming too; badgeStatus (or the export's badgeStatu) narrows it
+    assert coming["id"] in ids(listing(31, "badgeType=AVAILABLE&size=100")[1])
+    assert ids(listing(31, "badgeType=AVAILABLE&badgeStatus=UPCOMING&size=100")[1]) == [coming["id"]]
+    assert ids(listing(31, "badgeType=AVAILABLE&badgeStatu=UPCOMING&size=100")[1]) == [coming["id"]]
+    assert ids(listing(31, "badgeType=AVAILABLE_TO_ISSUE&size=100")[1]) == [enrol["id"]]
+    assert call(issue_bulk, "POST", "/badgeMeta/customer/issueBulk",
+                {"badgeMetaId": enrol["id"], "customers": [31], "requestId": "enrol-31"})[0] == 200
+    status, answer = listing(31, "badgeType=AVAILABLE&sortOn=LAST_ISSUED_DATE&size=100")
+    assert ids(answer)[0] == enrol["id"] and answer["data"]["customerBadges"][0]["issueStatus"] == "ACTIVE"
+    # another org sees nothing; bad values are refused with their reference
+    assert ids(listing(31, org=999)[1]) == []
+    status, answer = listing(31, "sortOn=NAME")
+    assert (status, codes(answer), answer["errors"][0]["reference"]) == (400, [400], "sortOn")
+    status, answer = listing(31, "startOn=someday")
+    assert (status, codes(answer), answer["errors"][0]["reference"]) == (400, [1002], "startOn")
+    assert codes(listing(31, "size=101")[1]) == [1002]

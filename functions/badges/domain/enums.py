@@ -91,6 +91,34 @@ class ConstraintLevel(StrEnum):
     ALL = "ALL"
 
 
+class ManagementSort(StrEnum):
+    """GET /management/{customerId}'s sortOn."""
+
+    EXPIRES_ON = "EXPIRES_ON"
+    LAST_MODIFIED_DATE = "LAST_MODIFIED_DATE"
+    LAST_ISSUED_DATE = "LAST_ISSUED_DATE"
+    LAST_EXPIRED_BADGE = "LAST_EXPIRED_BADGE"
+    LAST_EARNED_EVENT_DATE = "LAST_EARNED_EVENT_DATE"
+    LAST_EARNED_ON_DATE = "LAST_EARNED_ON_DATE"
+
+
+class SortOrder(StrEnum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+class BadgeAction(StrEnum):
+    """A badge's activation as Member Care names it."""
+
+    ACTIVATED = "ACTIVATED"
+    DEACTIVATED = "DEACTIVATED"
+
+
+class DateOperator(StrEnum):
+    LESS_THAN = "LESS_THAN"
+    GREATER_THAN = "GREATER_THAN"
+
+
 class BenefitType(StrEnum):
     COUPON = "COUPON"
     LOYALTY_POINTS = "LOYALTY_POINTS"

@@ -27,14 +27,7 @@ def customer_badges(customer: int, caller: Caller, badge_type: str, include_expi
     The two available kinds leave out a badge the customer can no longer earn now: one of its customer
     constraints would refuse an earn (a fixed value used up, the current fixed window full, a rolling window at
     its limit). `earned_since` / `event_since` keep the badges last earned (or last earn event) at or after."""
-    held = [e for e in earns.earned(caller.org_id, customer) if e["active"]]  # one query: the customer's earns
-    if badge_type in (CustomerBadgeType.EARNED, CustomerBadgeType.EXPIRED):
-        expired = badge_type == CustomerBadgeType.EXPIRED
-        chosen_earns = [e for e in held if (e["expiresOn"] <= at) == expired or (include_expired and not expired)]
-        entries = _earned(caller, _by_badge(chosen_earns), earns, at)
-    else:
-        entries = _available(customer, caller, badge_type == CustomerBadgeType.AVAILABLE_TO_ISSUE, badges, earns,
-                             at, held)
+    entries = customer_entries(customer, caller, badge_type, include_expired, badges, earns, at)
     if group_id:
         entries = [e for e in entries if e.badgeGroupId == group_id]
     if earned_since is not None:
@@ -57,6 +50,19 @@ def customer_badges(customer: int, caller: Caller, badge_type: str, include_expi
         page=page, size=limit, total=len(entries), totalPages=math.ceil(len(entries) / limit)))
 
 
+def customer_entries(customer: int, caller: Caller, badge_type: str, include_expired: bool, badges: BadgeStore,
+                     earns: EarnStore, at: Decimal, upcoming: bool = False) -> list[CustomerBadgeView]:
+    """Every badge of one kind for the customer, unsorted (see customer_badges); `upcoming`: the available kinds
+    also list the active badges that have not started yet (Member Care shows what is coming)."""
+    held = [e for e in earns.earned(caller.org_id, customer) if e["active"]]  # one query: the customer's earns
+    if badge_type in (CustomerBadgeType.EARNED, CustomerBadgeType.EXPIRED):
+        expired = badge_type == CustomerBadgeType.EXPIRED
+        chosen_earns = [e for e in held if (e["expiresOn"] <= at) == expired or (include_expired and not expired)]
+        return _earned(caller, _by_badge(chosen_earns), earns, at)
+    return _available(customer, caller, badge_type == CustomerBadgeType.AVAILABLE_TO_ISSUE, badges, earns, at, held,
+                      upcoming)
+
+
 def _by_badge(earned: list[dict]) -> dict[str, list[dict]]:
     by_badge: dict[str, list[dict]] = {}
     for item in earned:
@@ -70,12 +76,13 @@ def _earned(caller: Caller, by_badge: dict[str, list[dict]], earns: EarnStore, a
 
 
 def _available(customer: int, caller: Caller, to_issue: bool, badges: BadgeStore, earns: EarnStore, at: Decimal,
-               held: list[dict]) -> list[CustomerBadgeView]:
+               held: list[dict], upcoming: bool = False) -> list[CustomerBadgeView]:
     issues = {i["badgeMetaId"]: i for i in earns.issues(caller.org_id, customer) if i["active"] and i["expiresOn"] > at}
     mine = _by_badge([e for e in held if e["expiresOn"] > at])  # so earnedCount is the customer's here too
     candidates = []
-    for badge in badges.all_badges(caller.org_id, BadgeFilters(status=BadgeStatus.LIVE), at):
-        if not badge.definition.active or badge.definition.startOn > at:
+    statuses = [BadgeStatus.LIVE, BadgeStatus.UPCOMING] if upcoming else [BadgeStatus.LIVE]
+    for badge in (b for status in statuses for b in badges.all_badges(caller.org_id, BadgeFilters(status=status), at)):
+        if not badge.definition.active:
             continue
         issue = issues.get(badge.id)
         issue_earn = badge.definition.earnType == EarnType.ISSUE_EARN
@@ -99,7 +106,8 @@ def _limits_reached(customer: int, caller: Caller, candidates: list[Badge], earn
     """The badges a customer constraint would refuse an earn of now. Only a badge the customer holds an active
     earn of can have a counter above zero (a revoke gives its units back), so only those are read: one key per
     customer constraint (per rolling pair and month), 100 keys a BatchGetItem."""
-    checked = [badge for badge in candidates if badge.id in earned_ids and badge.definition.customerConstraints]
+    checked = [badge for badge in candidates if badge.id in earned_ids and badge.definition.customerConstraints
+               and badge.definition.startOn <= at]
     keys = [(badge.id, sk) for badge in checked for sk in customer_keys(badge.definition, at)]
     if not keys:
         return set()
