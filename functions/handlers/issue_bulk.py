@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from badges.api.envelope import Envelope
 from badges.api.resolver import build_resolver, current_caller, entrypoint
-from badges.domain.earning import BulkResult, IssueBulkRequest
+from badges.domain.earning import IssueBulkRequest, IssueBulkResult
 from badges.domain.identity import Caller
 from badges.domain.values import now
 from badges.service import earning
@@ -19,7 +19,7 @@ app = build_resolver()
 @app.post("/api_gateway/v1/badges/badgeMeta/customer/issueBulk")
 def issue_bulk(
     request: Annotated[IssueBulkRequest, Body()], caller: Annotated[Caller, Depends(current_caller)]
-) -> Envelope[BulkResult]:
+) -> Envelope[IssueBulkResult]:
     return Envelope(data=earning.issue_bulk(request, caller, badge_store(), earn_store(), now()))
 
 

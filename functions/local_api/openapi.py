@@ -51,8 +51,9 @@ REFUSALS: dict[str, tuple[Err, ...]] = {
     "claim_badge": (Err.BADGE_NOT_FOUND,),
     "unclaim_badge": (Err.BADGE_NOT_FOUND,),
     "issue_bulk": (Err.BADGE_NOT_FOUND,),
-    "earn": (Err.BADGE_NOT_FOUND, Err.ISSUE_REQUIRED),
-    "earn_bulk": (Err.BADGE_NOT_FOUND,),  # a customer's own refusal is in its result, in a 200
+    "earn": (Err.BADGE_NOT_FOUND, Err.ISSUE_REQUIRED, Err.NOT_CLAIMED_BY_TRIGGER),
+    "earn_bulk": (Err.BADGE_NOT_FOUND, Err.NOT_CLAIMED_BY_TRIGGER),  # a customer's own refusal is in a 200
+    "revoke_earn": (Err.NO_ACTIVE_EARN,),
     "get_custom_field": (Err.CUSTOM_FIELD_NOT_FOUND,),
     "update_custom_field": (Err.CUSTOM_FIELD_NOT_FOUND,),
     "create_org_meta": (Err.ORG_META_EXISTS,),

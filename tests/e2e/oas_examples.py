@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,13 @@ def operation(name: str) -> tuple[str, str, dict]:
 
 
 def requests(name: str) -> list[Any]:
-    """The operation's example request bodies."""
-    content = operation(name)[2].get("requestBody", {}).get("content", {}).get("application/json", {})
-    return [_value(example["value"]) for example in content.get("examples", {}).values()]
+    """The operation's example request bodies, or else the bodies of its curl samples (some exports carry only
+    those)."""
+    op = operation(name)[2]
+    content = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+    return [_value(example["value"]) for example in content.get("examples", {}).values()] or [
+        json.loads(m.group(1)) for sample in op.get("x-readme", {}).get("code-samples", [])
+        if (m := re.search(r"--data '(.*)'", sample["code"], re.DOTALL))]
 
 
 def responses(name: str, status: str = "200") -> list[Any]:
@@ -45,11 +50,12 @@ def responses(name: str, status: str = "200") -> list[Any]:
 
 
 def examples(operation_file: str) -> list[tuple[Any, Any]]:
-    """(request body, 200 answer) pairs of the operation in `operation_file`; a request without an example is
-    None, paired with each answer."""
+    """(request body, 200 answer) pairs of the operation in `operation_file`, paired in order, the last of the
+    shorter list filling in; None where the operation has no example."""
     name = operation_file.removesuffix(".yaml")
-    bodies, answers = requests(name) or [None], responses(name)
-    return [(bodies[min(i, len(bodies) - 1)], answer) for i, answer in enumerate(answers)]
+    bodies, answers = requests(name) or [None], responses(name) or [None]
+    return [(bodies[min(i, len(bodies) - 1)], answers[min(i, len(answers) - 1)])
+            for i in range(max(len(bodies), len(answers)))]
 
 
 def _kind(value: Any) -> str:

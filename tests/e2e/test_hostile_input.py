@@ -118,7 +118,7 @@ def test_an_array_body_is_400_on_every_route(brand_a, world, method, template):
 
 @pytest.mark.parametrize(("path", "body", "reference"), [
     ("/customer/earn", {"customerId": None, "requestId": "n1", "triggeredBy": OWNER}, "customerId"),
-    ("/customer/revokeEarn", {"customerId": None}, "customerId"),
+    ("/customer/revokeEarn", {"customerId": None, "earnedBadgeId": "e1"}, "customerId"),
     ("/customer/earnBulk", {"customerIds": [None], "requestId": "n2", "triggeredBy": OWNER}, "customerIds[0]"),
     ("/customer/earnBulk", {"customerIds": [5, None], "requestId": "n3", "triggeredBy": OWNER}, "customerIds[1]"),
     ("/badgeMeta/customer/issueBulk", {"customers": [None], "requestId": "n4", "triggeredBy": OWNER},

@@ -74,7 +74,7 @@ def test_the_specs_example_earns_and_answers_as_the_page_shows(dynamodb):
     data = answer["data"]
     assert {"badgeMetaId", "customerId", "earnedBadgeId", "expiresOn", "expiresOnISO", "requestId"} <= set(data)
     assert (data["badgeMetaId"], data["customerId"], data["requestId"]) == (badge["id"], 62090013, 2132)
-    assert "issuedId" not in data
+    assert data["issuedId"] is None
     assert round(data["expiresOn"] - data["earnEventDate"]) == 30 * DAY
     assert counts(badge["id"]) == (1, 0)
 
@@ -94,8 +94,8 @@ def test_what_an_earn_must_name_is_reported_at_once(dynamodb):
 
 
 @pytest.mark.parametrize(("setup", "body_changes", "status", "code"), [
-    ({"claimed": False}, {}, 400, 810),
-    ({}, {"triggeredBy": {"ownerType": "Loyalty", "referenceId": "999"}}, 400, 810),
+    ({"claimed": False}, {}, 409, 810),
+    ({}, {"triggeredBy": {"ownerType": "Loyalty", "referenceId": "999"}}, 409, 810),
     ({"start_days": 2}, {}, 400, 815),
     ({"start_days": -20, "end_days": -1}, {}, 400, 815),
     ({}, {"earnEventDate": int(time.time()) - 30 * DAY}, 400, 816),
@@ -132,17 +132,23 @@ def test_an_issue_earn_badge_needs_an_issue_first_and_answers_its_id(dynamodb):
                              {"badgeMetaId": badge["id"], "customers": [7, {"customerId": 8}], "requestId": "i1"})
     assert status == 200
     results = issued["data"]["issuedBadges"]
-    assert [r["customerId"] for r in results] == [7, 8] and all(r["issuedId"] and r["error"] is None for r in results)
+    assert [r["customerId"] for r in results] == [7, 8]
+    assert all(r["issuedId"] and (r["status"], r["error"]) == ("ACTIVE", None) for r in results)
+    assert (issued["data"]["triggeredBy"], issued["data"]["requestId"]) == (None, "i1")
+    assert round(issued["data"]["expiresOn"] - time.time()) == 5 * DAY and issued["data"]["expiresOnISO"]
     status, answer = earn_now(badge["id"], customer=7)
     assert status == 200 and answer["data"]["issuedId"] == results[0]["issuedId"]
     _, again, _ = call(issue_bulk, "POST", "/badgeMeta/customer/issueBulk",
                        {"badgeMetaId": badge["id"], "customerIds": [7], "requestId": "i2"})
-    assert again["data"]["issuedBadges"][0]["error"]["code"] == 1040
-    _, repeat, _ = call(issue_bulk, "POST", "/badgeMeta/customer/issueBulk",
-                        {"badgeMetaId": badge["id"], "customerIds": [8], "requestId": "i1"})
-    assert repeat["data"]["issuedBadges"][0]["error"]["code"] == 809
-    assert repeat["data"]["issuedBadges"][0]["issuedId"] == results[1]["issuedId"]
+    [standing] = again["data"]["issuedBadges"]
+    assert (standing["error"]["code"], standing["issuedId"], standing["status"]) == (1040, results[0]["issuedId"],
+                                                                                   "ACTIVE")
+    status, repeat, _ = call(issue_bulk, "POST", "/badgeMeta/customer/issueBulk",
+                             {"badgeMetaId": badge["id"], "customerIds": [9], "requestId": "i1"})
+    assert (status, codes(repeat), repeat["data"]) == (400, [809], issued["data"])  # whole, with the first answer
     assert counts(badge["id"]) == (1, 2)
+    status, _ = earn_now(badge["id"], customer=9)
+    assert status == 409  # the repeat issued nothing
 
 
 def test_issues_are_for_issue_earn_badges_within_their_window(dynamodb):
@@ -191,22 +197,58 @@ def test_a_revoke_gives_its_unit_back_and_a_second_revoke_is_814(dynamodb):
     assert (status, answer["data"]) == (200, {**body, "isActive": False})
     assert earn_now(badge["id"], customer=2)[0] == 200
     status, answer, _ = call(revoke_earn, "POST", "/customer/revokeEarn", body)
-    assert (status, codes(answer)) == (400, [814])
+    assert (status, codes(answer), answer["errors"][0]["reference"]) == (409, [814], "earnedBadgeId")
     assert counts(badge["id"]) == (1, 0)
 
 
-def test_earn_bulk_answers_one_result_per_customer_and_replays_repeats(dynamodb):
+def test_earn_bulk_answers_the_earned_and_the_refused_with_counts_and_replays_repeats(dynamodb):
     badge = live_badge(badgeConstraints=[{"constraintType": "BADGE_FIXED_VALUE", "maxEarnLimit": 2}])
     body = {"badgeMetaId": badge["id"], "customerIds": [1, 2, 3], "requestId": "bulk", "triggeredBy": OWNER}
     status, answer, _ = call(earn_bulk, "POST", "/customer/earnBulk", body)
-    results = answer["data"]["issuedBadges"]
+    data = answer["data"]
     assert status == 200 and answer["errors"] == []
-    assert [(r["customerId"], (r["error"] or {}).get("code")) for r in results] == [(1, None), (2, None), (3, 1021)]
+    assert [e["customerId"] for e in data["earnedBadgesList"]] == [1, 2]
+    assert all(e["earnedBadgeId"] for e in data["earnedBadgesList"])
+    assert (data["totalCount"], data["earnedCount"], data["failedCount"]) == (3, 2, 1)
+    [failed] = data["failedEarnBadgeErrorList"]
+    assert (failed["customerId"], failed["error"]["code"]) == (3, 1021)
+    assert (data["triggeredBy"], data["requestId"], data["badgeMetaId"]) == (OWNER, "bulk", badge["id"])
+    assert round(data["expiresOn"] - time.time()) == 30 * DAY and data["expiresOnISO"]
     _, again, _ = call(earn_bulk, "POST", "/customer/earnBulk", body)
-    replayed = again["data"]["issuedBadges"]
-    assert [r["error"]["code"] for r in replayed] == [809, 809, 1021]
-    assert [r.get("earnedBadgeId") for r in replayed[:2]] == [r["earnedBadgeId"] for r in results[:2]]
+    replayed = again["data"]
+    assert (replayed["earnedCount"], replayed["failedCount"]) == (0, 3)
+    assert [f["error"]["code"] for f in replayed["failedEarnBadgeErrorList"]] == [809, 809, 1021]
+    assert [f.get("earnedBadgeId") for f in replayed["failedEarnBadgeErrorList"][:2]] == [
+        e["earnedBadgeId"] for e in data["earnedBadgesList"]]
     assert counts(badge["id"]) == (2, 0)
+
+
+def test_earn_bulk_by_an_owner_without_a_claim_is_409_810_whole_and_earns_nothing(dynamodb):
+    badge = live_badge(claimed=False)
+    body = {"badgeMetaId": badge["id"], "customerIds": [1, 2], "requestId": "unclaimed", "triggeredBy": OWNER}
+    status, answer, _ = call(earn_bulk, "POST", "/customer/earnBulk", body)
+    assert (status, codes(answer), answer["data"], answer["warnings"]) == (409, [810], None, [])
+    assert counts(badge["id"]) == (0, 0)
+
+
+def test_earn_bulk_takes_the_pages_issue_event_date_as_the_earn_event_date(dynamodb):
+    badge = live_badge(start_days=-20)
+    past = int(time.time()) - 5 * DAY
+    body = {"badgeMetaId": badge["id"], "customerIds": [4], "requestId": "dated", "triggeredBy": OWNER,
+            "issueEventDate": time.strftime("%Y-%m-%dT%H:%M:%S.192Z", time.gmtime(past))}
+    status, answer, _ = call(earn_bulk, "POST", "/customer/earnBulk", body)
+    assert status == 200 and answer["data"]["earnedCount"] == 1
+    assert round(answer["data"]["expiresOn"] - past) == 30 * DAY
+    _, mine, _ = call(get_customer_badges, "GET", "/customer/4?badgeType=EARNED")
+    assert round(mine["data"]["badges"][0]["earnedBadges"][0]["earnEventDate"]) == past
+    body = {**body, "requestId": "both", "customerIds": [5], "earnEventDate": past + DAY}
+    _, answer, _ = call(earn_bulk, "POST", "/customer/earnBulk", body)
+    assert round(answer["data"]["expiresOn"] - past) == 31 * DAY  # earnEventDate wins
+
+
+def test_a_revoke_must_name_the_earned_badge(dynamodb):
+    status, answer, _ = call(revoke_earn, "POST", "/customer/revokeEarn", {"badgeMetaId": "b", "customerId": 1})
+    assert (status, codes(answer), answer["errors"][0]["reference"]) == (400, [1001], "earnedBadgeId")
 
 
 def test_a_customers_badges_earned_and_available_sorted_by_group_badge_rank_and_expiry(dynamodb):

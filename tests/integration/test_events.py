@@ -99,8 +99,8 @@ def test_a_refused_earn_and_a_repeat_send_nothing_and_a_revoke_sends_badge_revok
     call(earn, "POST", "/customer/earn", {"badgeMetaId": earned["badgeMetaId"], "customerId": 62090013,
                                           "requestId": "ev-1", "triggeredBy": {"ownerType": "Loyalty",
                                                                                "referenceId": "1"}})
-    call(revoke_earn, "POST", "/customer/revokeEarn", {"badgeMetaId": earned["badgeMetaId"],
-                                                       "customerId": 62090013})
+    call(revoke_earn, "POST", "/customer/revokeEarn", {"badgeMetaId": earned["badgeMetaId"], "customerId": 62090013,
+                                                       "earnedBadgeId": earned["earnedBadgeId"]})
     events = events_of(stream_records(dynamodb))
     assert [e["detail-type"] for e in events] == ["badgeEarned", "badgeRevoked"]
     revoked = events[1]["detail"]

@@ -11,7 +11,7 @@ from badges.domain.badges import OMIT, BadgeView, OmitsNulls, Time
 from badges.domain.claims import OwnerReference
 from badges.domain.enums import OwnerType, lenient
 from badges.domain.errors import Err, ErrorDetail, ValidationFailed
-from badges.domain.fields import INT64_MAX, Long
+from badges.domain.fields import INT64_MAX, Id, Long
 from badges.domain.values import iso_or_epoch, to_epoch, to_iso
 
 MAX_REQUEST_ID = 256
@@ -74,7 +74,15 @@ class EarnBulkRequest(BaseModel):
     requestId: RequestId = None
     earnEventDate: Time = None
     earnEventDateISO: Time = None
+    issueEventDate: Time = None
+    issueEventDateISO: Time = None
     triggeredBy: TriggeredBy | None = None
+
+    def event(self, now: Decimal) -> Decimal:
+        """When the customers earned: earnEventDateISO, earnEventDate, then the issueEventDate(ISO) that the page's
+        own example sends, then now."""
+        fallback = iso_or_epoch(self.issueEventDateISO, self.issueEventDate, default=now)
+        return iso_or_epoch(self.earnEventDateISO, self.earnEventDate, default=fallback)
 
 
 def _customers(value: Any) -> Any:
@@ -105,7 +113,7 @@ class RevokeRequest(BaseModel):
 
     badgeMetaId: str | None = None
     customerId: CustomerId | None = None
-    earnedBadgeId: str | None = None
+    earnedBadgeId: Id | None = None
 
 
 class EarnResult(OmitsNulls):
@@ -118,25 +126,58 @@ class EarnResult(OmitsNulls):
     expiresOn: float
     expiresOnISO: str
     requestId: str | int
-    issuedId: str | None = OMIT
+    issuedId: str | None = None  # null for an EARN badge, as the page's example shows
 
 
-class CustomerResult(OmitsNulls):
-    """One customer's outcome in a bulk request: the earned or issued badge, or the error."""
+class EarnedEntry(BaseModel):
+    """One customer's earned badge in an earnBulk answer."""
 
-    customerId: int | None
+    customerId: int
+    earnedBadgeId: str
+
+
+class FailedEntry(OmitsNulls):
+    """One customer's refusal in an earnBulk answer; a repeated requestId (809) names the badge it earned first."""
+
+    customerId: int
+    error: dict
     earnedBadgeId: str | None = OMIT
-    issuedId: str | None = OMIT
-    expiresOn: float | None = OMIT
-    expiresOnISO: str | None = OMIT
-    error: dict | None = None
 
 
-class BulkResult(BaseModel):
+class EarnBulkResult(BaseModel):
+    """What POST /customer/earnBulk answers: the customers who earned, the ones refused and why, and counts."""
+
     badgeMetaId: str
     requestId: str | int | None
     triggeredBy: TriggeredBy | None = None
-    issuedBadges: list[CustomerResult]
+    expiresOn: float
+    expiresOnISO: str
+    earnedBadgesList: list[EarnedEntry]
+    totalCount: int
+    earnedCount: int
+    failedCount: int
+    failedEarnBadgeErrorList: list[FailedEntry]
+
+
+class IssuedEntry(BaseModel):
+    """One customer's issue in an issueBulk answer: ACTIVE when issued now; with 1040 the issue the customer
+    already holds (its id, ACTIVE); with another error no issue (both null)."""
+
+    customerId: int
+    issuedId: str | None = None
+    status: str | None = None
+    error: dict | None = None
+
+
+class IssueBulkResult(BaseModel):
+    """What POST /badgeMeta/customer/issueBulk answers, and what a repeat of its requestId replays whole."""
+
+    badgeMetaId: str
+    triggeredBy: TriggeredBy | None = None
+    expiresOn: float
+    expiresOnISO: str
+    issuedBadges: list[IssuedEntry]
+    requestId: str | int | None
 
 
 class RevokeResult(BaseModel):

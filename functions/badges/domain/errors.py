@@ -43,10 +43,10 @@ class Err(Enum):
     EVENT_IN_FUTURE = ErrorSpec(750, "Earn event date should not be in future.", 400)
     REQUEST_ID_REQUIRED = ErrorSpec(804, "RequestId information is missing.", 400)
     REQUEST_REPEATED = ErrorSpec(809, "Request with the same requestId is not allowed.", 400)
-    NOT_CLAIMED_BY_TRIGGER = ErrorSpec(810, "Badge needs to be claimed first.", 400)
+    NOT_CLAIMED_BY_TRIGGER = ErrorSpec(810, "Badge needs to be claimed first.", 409)
     ISSUE_REQUIRED = ErrorSpec(811, "Badge issue is mandatory before earn.", 409)
     CUSTOMER_ID_REQUIRED = ErrorSpec(812, "CustomerId information is missing.", 400)
-    NO_ACTIVE_EARN = ErrorSpec(814, "Active earn instance is not present.", 400)
+    NO_ACTIVE_EARN = ErrorSpec(814, "Active earn instance is not present.", 409)
     BADGE_NOT_LIVE = ErrorSpec(815, "Badge is not live.", 400)
     EVENT_OUTSIDE_BADGE = ErrorSpec(816, "Event date is not in duration of badge meta.", 400)
     GROUP_NAME_TAKEN = ErrorSpec(733, "Group Name should be Unique.", 400)
@@ -151,7 +151,7 @@ class InvalidPageToken(BadgesError):
 class RequestRepeated(BadgesError):
     """A requestId already used for this operation: 809, answered with the first request's result."""
 
-    def __init__(self, original: dict):
+    def __init__(self, original: dict | None):
         super().__init__(Err.REQUEST_REPEATED, reference="requestId")
         self.data = original
 

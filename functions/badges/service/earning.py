@@ -12,12 +12,15 @@ from cachetools import LRUCache
 from badges.domain.badges import Badge
 from badges.domain.earning import (
     FUTURE_TOLERANCE,
-    BulkResult,
-    CustomerResult,
     EarnBulkRequest,
+    EarnBulkResult,
+    EarnedEntry,
     EarnRequest,
     EarnResult,
+    FailedEntry,
     IssueBulkRequest,
+    IssueBulkResult,
+    IssuedEntry,
     RevokeRequest,
     RevokeResult,
     TriggeredBy,
@@ -88,24 +91,49 @@ def earn_badge(request: EarnRequest, caller: Caller, badges: BadgeStore, earns: 
 
 
 def earn_bulk(request: EarnBulkRequest, caller: Caller, badges: BadgeStore, earns: EarnStore,
-              at: Decimal) -> BulkResult:
-    """One result per customer: each earn stands or falls alone, with its own requestId record."""
+              at: Decimal) -> EarnBulkResult:
+    """Each customer earns or is refused alone, with its own requestId record (`<requestId>#<customer>`); a badge
+    the trigger has not claimed refuses the whole request (810, 409) unless it is a repeat (then each customer's
+    809)."""
     customers = request.customerIds or []
     required_of(request.badgeMetaId, customers or None, request.requestId, request.triggeredBy,
                 customer_ref="customerIds")
     _check_bulk(customers, "customerIds")
-    badge_cache.get(caller.org_id, request.badgeMetaId, badges)  # an unknown badge fails the whole request
-    event = iso_or_epoch(request.earnEventDateISO, request.earnEventDate, default=at)
-    results = [_per_customer(customer, lambda c: _earn(
-        caller, request.badgeMetaId, c, request.requestId, event, request.triggeredBy, "earnBulk",
-        f"{request.requestId}#{c}", badges, earns, at)) for customer in customers]
-    return BulkResult(badgeMetaId=request.badgeMetaId, requestId=request.requestId, triggeredBy=request.triggeredBy,
-                      issuedBadges=results)
+    event = request.event(at)
+    badge = badge_cache.get(caller.org_id, request.badgeMetaId, badges)  # an unknown badge fails the whole request
+    if not _claimed_by(badge, request.triggeredBy):
+        badge = badge_cache.get(caller.org_id, request.badgeMetaId, badges, fresh=True)
+        if not _claimed_by(badge, request.triggeredBy) and not any(  # at most 100 reads, only when refused
+                earns.request_result(caller.org_id, "earnBulk", f"{request.requestId}#{c}") for c in customers):
+            raise BadgesError(Err.NOT_CLAIMED_BY_TRIGGER, "triggeredBy")
+    earned: list[EarnedEntry] = []
+    failed: list[FailedEntry] = []
+    expires = times(expiry_of(badge.definition.earnedBadgeExpiry, badge.definition, event))
+    for customer in customers:
+        try:
+            result = _earn(caller, request.badgeMetaId, customer, request.requestId, event, request.triggeredBy,
+                           "earnBulk", f"{request.requestId}#{customer}", badges, earns, at)
+        except BadgesError as refused:
+            replay = refused.data if isinstance(refused.data, dict) else {}
+            failed.append(FailedEntry(customerId=customer, error=refused.details[0].as_dict(),
+                                      earnedBadgeId=replay.get("earnedBadgeId")))
+            continue
+        if not earned:
+            expires = {"expiresOn": result.expiresOn, "expiresOnISO": result.expiresOnISO}
+        earned.append(EarnedEntry(customerId=customer, earnedBadgeId=result.earnedBadgeId))
+    return EarnBulkResult(badgeMetaId=request.badgeMetaId, requestId=request.requestId,
+                          triggeredBy=request.triggeredBy, **expires, earnedBadgesList=earned,
+                          totalCount=len(customers), earnedCount=len(earned), failedCount=len(failed),
+                          failedEarnBadgeErrorList=failed)
 
 
 def issue_bulk(request: IssueBulkRequest, caller: Caller, badges: BadgeStore, earns: EarnStore,
-               at: Decimal) -> BulkResult:
-    """Each customer holds an active issue of the ISSUE_EARN badge (1040 if it held one already)."""
+               at: Decimal) -> IssueBulkResult:
+    """Each customer holds an active issue of the ISSUE_EARN badge (1040 if it held one already). The requestId
+    is reserved for the whole request before any customer is written (one conditional put): a repeat, even a
+    concurrent one, is 809 and replays this answer, stored once every customer is done. A stop between the
+    reservation and the stored answer leaves the requestId spent (its repeats replay null) and the customers
+    reached so far issued."""
     field = "customers" if request.customers else "customerIds"
     customers = request.customers or request.customerIds or []
     required_of(request.badgeMetaId, customers or None, request.requestId, request.triggeredBy,
@@ -115,25 +143,33 @@ def issue_bulk(request: IssueBulkRequest, caller: Caller, badges: BadgeStore, ea
     badge = badge_cache.get(caller.org_id, request.badgeMetaId, badges)
     if badge.definition.earnType != EarnType.ISSUE_EARN:
         raise BadgesError(Err.NOT_ISSUABLE, "badgeMetaId")
+    key = str(request.requestId)
+    earns.reserve_request(caller.org_id, "issueBulk", key, at)
 
-    def issue(customer: int) -> CustomerResult:
-        def record(current: Badge, _: None) -> CustomerResult:
+    def issue(customer: int) -> IssuedEntry:
+        def record(current: Badge, _: None) -> IssuedEntry:
             issued_id = new_id()
             expires = expiry_of(current.definition.issuedBadgeExpiry, current.definition, event)
-            result = {"customerId": customer, "issuedId": issued_id, **times(expires)}
             try:
-                earns.record_issue(current, customer, key, issued_id, event, expires, at, result)
+                earns.record_issue(current, customer, issued_id, event, expires, at)
             except IssueExists as exists:
                 raise BadgesError(Err.ACTIVE_ISSUE_EXISTS, "customerId") from exists
-            return CustomerResult(**result)
+            return IssuedEntry(customerId=customer, issuedId=issued_id, status="ACTIVE")
 
-        key = f"{request.requestId}#{customer}"
-        return _on_fresh_badge(caller, request.badgeMetaId, "issueBulk", key, badges, earns,
-                               lambda current: _check_issuable(current, event, at, request.triggeredBy), record)
+        try:
+            return _on_fresh_badge(caller, request.badgeMetaId, "issueBulk", None, badges, earns,
+                                   lambda current: _check_issuable(current, event, at, request.triggeredBy), record)
+        except BadgesError as refused:
+            standing = earns.get_issue(caller.org_id, customer, badge.id) \
+                if refused.details[0].code == Err.ACTIVE_ISSUE_EXISTS.code else None
+            return IssuedEntry(customerId=customer, issuedId=standing["issuedId"] if standing else None,
+                               status="ACTIVE" if standing else None, error=refused.details[0].as_dict())
 
-    results = [_per_customer(customer, issue) for customer in customers]
-    return BulkResult(badgeMetaId=badge.id, requestId=request.requestId, triggeredBy=request.triggeredBy,
-                      issuedBadges=results)
+    result = IssueBulkResult(badgeMetaId=badge.id, triggeredBy=request.triggeredBy,
+                             **times(expiry_of(badge.definition.issuedBadgeExpiry, badge.definition, event)),
+                             issuedBadges=[issue(customer) for customer in customers], requestId=request.requestId)
+    earns.complete_request(caller.org_id, "issueBulk", key, result.model_dump(mode="json"))
+    return result
 
 
 def revoke_earn(request: RevokeRequest, caller: Caller, earns: EarnStore, at: Decimal) -> RevokeResult:
@@ -143,13 +179,15 @@ def revoke_earn(request: RevokeRequest, caller: Caller, earns: EarnStore, at: De
         problems.append(ErrorDetail.of(Err.FIELD_REQUIRED, "badgeMetaId", "badgeMetaId is required"))
     if request.customerId is None:
         problems.append(ErrorDetail.of(Err.CUSTOMER_ID_REQUIRED, "customerId"))
+    if not request.earnedBadgeId:
+        problems.append(ErrorDetail.of(Err.FIELD_REQUIRED, "earnedBadgeId", "earnedBadgeId is required"))
     if problems:
         raise ValidationFailed(problems)
     active = [e for e in earns.earned(caller.org_id, request.customerId, request.badgeMetaId)
-              if e["active"] and (request.earnedBadgeId in (None, e["earnedBadgeId"]))]
+              if e["active"] and request.earnedBadgeId == e["earnedBadgeId"]]
     if not active:
-        raise BadgesError(Err.NO_ACTIVE_EARN, "earnedBadgeId" if request.earnedBadgeId else "badgeMetaId")
-    earned = active[-1]  # without an id, the latest
+        raise BadgesError(Err.NO_ACTIVE_EARN, "earnedBadgeId")
+    earned = active[-1]
     try:
         earns.revoke(caller.org_id, earned, at)
     except NotActive as gone:
@@ -169,7 +207,7 @@ def _earn(caller: Caller, badge_id: str, customer: int, request_id: Any, event: 
             earns.record_earn(EarnPlan(
                 org_id=caller.org_id, badge=badge, customer_id=customer, operation=operation, request_key=key,
                 earned_id=earned_id, event=event, at=at, expires=expires, limits=plan(badge.definition, event),
-                result=result.model_dump(mode="json", exclude_none=True), issued_id=issued_id))
+                result=result.model_dump(mode="json"), issued_id=issued_id))
         except EarnRefused as refused:
             raise _refusal_error(refused) from refused
         return result
@@ -178,7 +216,8 @@ def _earn(caller: Caller, badge_id: str, customer: int, request_id: Any, event: 
                            lambda badge: _check_earnable(badge, customer, event, at, triggered_by, earns), record)
 
 
-def _on_fresh_badge(caller: Caller, badge_id: str, operation: str, key: str, badges: BadgeStore, earns: EarnStore,
+def _on_fresh_badge(caller: Caller, badge_id: str, operation: str, key: str | None, badges: BadgeStore,
+                    earns: EarnStore,
                     check: Callable[[Badge], T], record: Callable[[Badge, T], R]) -> R:
     """Check the badge as cached, then record against the version checked; a refusal is only given on a fresh
     read (the cache may be behind a claim, say), a retry of a request that once succeeded answers 809 with its
@@ -190,7 +229,8 @@ def _on_fresh_badge(caller: Caller, badge_id: str, operation: str, key: str, bad
         except BadgesError:
             if attempt == 0:
                 continue
-            _replay_if_repeated(earns, caller.org_id, operation, key)
+            if key is not None:
+                _replay_if_repeated(earns, caller.org_id, operation, key)
             raise
         try:
             return record(badge, checked)
@@ -232,9 +272,13 @@ def _check_issuable(badge: Badge, event: Decimal, at: Decimal, triggered_by: Tri
 
 
 def _check_claimed(badge: Badge, triggered_by: TriggeredBy) -> None:
-    claimed = {(c.ownerType, c.referenceId) for c in badge.claims if c.isActive}
-    if (triggered_by.ownerType.value, triggered_by.referenceId.strip()) not in claimed:
+    if not _claimed_by(badge, triggered_by):
         raise BadgesError(Err.NOT_CLAIMED_BY_TRIGGER, "triggeredBy")
+
+
+def _claimed_by(badge: Badge, triggered_by: TriggeredBy) -> bool:
+    claimed = {(c.ownerType, c.referenceId) for c in badge.claims if c.isActive}
+    return (triggered_by.ownerType.value, triggered_by.referenceId.strip()) in claimed
 
 
 def _replay_if_repeated(earns: EarnStore, org_id: int, operation: str, key: str) -> None:
@@ -259,17 +303,3 @@ def _check_bulk(customers: list, field: str) -> None:
     missing = [ErrorDetail.of(Err.CUSTOMER_ID_REQUIRED, f"{field}[{i}]") for i, c in enumerate(customers) if c is None]
     if missing:
         raise ValidationFailed(missing)
-
-
-def _per_customer(customer: int, act: Callable[[int], Any]) -> CustomerResult:
-    try:
-        outcome = act(customer)
-    except BadgesError as refused:
-        detail = refused.details[0]
-        replay = refused.data if isinstance(refused.data, dict) else {}
-        fields = {k: v for k, v in replay.items() if k in CustomerResult.model_fields and k != "customerId"}
-        return CustomerResult(customerId=customer, error=detail.as_dict(), **fields)
-    if isinstance(outcome, CustomerResult):
-        return outcome
-    return CustomerResult(customerId=customer, earnedBadgeId=outcome.earnedBadgeId, issuedId=outcome.issuedId,
-                          expiresOn=outcome.expiresOn, expiresOnISO=outcome.expiresOnISO)

@@ -1,7 +1,8 @@
 """The DynamoDB side of earning: issues, earns and revokes, each one transaction whose conditions decide.
 
 Items (all keys start with the org):
-- `ORG#o#REQ#<operation>#<requestId>`: the requestId, used once per org and operation, holding the result;
+- `ORG#o#REQ#<operation>#<requestId>`: the requestId, used once per org and operation, holding the result (an
+  earn's written in its transaction; issueBulk's written `pending` first, its answer stored after the customers);
 - `ORG#o#CUST#c` / `EARN#<badge>#<earnedId>`: an earned badge, with the counters it added to (for revoking);
 - `ORG#o#CUST#c` / `ISSUE#<badge>`: the customer's issue (enrolment) of an ISSUE_EARN badge;
 - `ORG#o#CUST#c#BADGE#b` / counter sort keys: the customer's counters of the badge;
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -53,6 +55,9 @@ from badges.store.tallies import (
 # An earn whose badge-wide units meet full shards looks for room again at most this many times (each look is
 # one read of every shard; more than a couple means revokes and earns racing on the last units of a limit).
 _PLACEMENTS = 10
+# How long a repeat of a reserved requestId waits for the first copy's answer (issueBulk's 100 customers take
+# well under this); then it replays null.
+_PENDING_WAIT = 5.0
 # Counters this process saw full on every shard: (org, badge, version, sk, attribute) -> each shard's `freed` then.
 # An earn that meets one reads the shards once and, if no unit was freed since, is refused without a write.
 # The 1,024 most recently used are kept; a lock, as the local server runs handlers in threads.
@@ -243,7 +248,33 @@ class DynamoEarnStore:
     def request_result(self, org_id: int, operation: str, key: str) -> dict | None:
         item = self._client.get_item(TableName=self._table, Key=request_key(org_id, operation, key),
                                      ConsistentRead=True).get("Item")
-        return json.loads(item["result"]["S"]) if item else None
+        return json.loads(item["result"]["S"]) if item and "result" in item else None
+
+    def reserve_request(self, org_id: int, operation: str, key: str, at: Decimal) -> None:
+        """The requestId is ours, marked `pending`, or RequestRepeated: one conditional put decides between
+        concurrent copies. A repeat waits up to _PENDING_WAIT seconds for the first copy's answer and replays it;
+        if none came (the first still at work, or it stopped before storing it), it replays null."""
+        item = {**request_key(org_id, operation, key), **to_item({"pending": True, "at": at})}
+        try:
+            write_all(self._client, [{"Put": {"TableName": self._table, "Item": item,
+                                              "ConditionExpression": "attribute_not_exists(pk)"}}])
+            return
+        except Refused as refused:
+            deadline = time.monotonic() + _PENDING_WAIT
+            while True:
+                first = self.request_result(org_id, operation, key)
+                if first is not None or time.monotonic() >= deadline:
+                    raise RequestRepeated(first) from refused
+                time.sleep(0.1)
+
+    def complete_request(self, org_id: int, operation: str, key: str, result: dict) -> None:
+        """The reserved requestId holds its answer (under 400 KB: issueBulk's 100 customers are ~20 KB)."""
+        self._client.update_item(
+            TableName=self._table, Key=request_key(org_id, operation, key),
+            UpdateExpression="SET #result = :result REMOVE pending", ConditionExpression="pending = :true",
+            ExpressionAttributeNames={"#result": "result"},
+            ExpressionAttributeValues=to_item({":result": json.dumps(result, separators=(",", ":"),
+                                                                     ensure_ascii=False), ":true": True}))
 
     # ---- issue ------------------------------------------------------------------------------------------
 
@@ -252,16 +283,15 @@ class DynamoEarnStore:
                                      ConsistentRead=True)
         return from_item(item["Item"]) if "Item" in item else None
 
-    def record_issue(self, badge: Badge, customer_id: int, request: str, issued_id: str, issued_on: Decimal,
-                     expires: Decimal, at: Decimal, result: dict) -> None:
-        """The customer holds an active issue of the badge, unless it held one already (IssueExists) or the
-        requestId was used for this customer (RequestRepeated); the customer's tally shard counts it, at the badge
-        version checked (StaleWrite)."""
+    def record_issue(self, badge: Badge, customer_id: int, issued_id: str, issued_on: Decimal, expires: Decimal,
+                     at: Decimal) -> None:
+        """The customer holds an active issue of the badge, unless it held one already (IssueExists); the
+        customer's tally shard counts it, at the badge version checked (StaleWrite). The requestId is not here:
+        issueBulk reserves it once for the whole request (reserve_request)."""
         issue = {**self._issue_key(badge.orgId, customer_id, badge.id), **to_item({
             "issuedId": issued_id, "badgeMetaId": badge.id, "customerId": customer_id, "issuedOn": issued_on,
             "expiresOn": expires, "active": True, "at": at})}
         items = [
-            self._put_request(badge.orgId, "issueBulk", request, result, at),
             {"Put": {"TableName": self._table, "Item": issue,
                      "ConditionExpression": "attribute_not_exists(pk) OR active <> :true OR expiresOn <= :at",
                      "ExpressionAttributeValues": to_item({":true": True, ":at": at})}},
@@ -271,9 +301,7 @@ class DynamoEarnStore:
         try:
             write_all(self._client, items)
         except Refused as refused:
-            if refused.failed(0):
-                raise RequestRepeated(self.request_result(badge.orgId, "issueBulk", request)) from refused
-            if refused.failed(2):
+            if refused.failed(1):
                 raise StaleWrite(badge.id) from refused
             raise IssueExists(customer_id) from refused
 

@@ -142,9 +142,15 @@ class EarnStore(Protocol):
     def get_issue(self, org_id: int, customer_id: int, badge_id: str) -> dict | None:
         """The customer's issue of the badge, active or not, or None."""
 
-    def record_issue(self, badge: Badge, customer_id: int, request: str, issued_id: str, issued_on: Decimal,
-                     expires: Decimal, at: Decimal, result: dict) -> None:
-        """Record an active issue unless one stands (IssueExists) or the requestId was used (RequestRepeated)."""
+    def reserve_request(self, org_id: int, operation: str, key: str, at: Decimal) -> None:
+        """Mark the requestId used, at work, unless it was (RequestRepeated with the first answer, once given)."""
+
+    def complete_request(self, org_id: int, operation: str, key: str, result: dict) -> None:
+        """Store the answer of a reserved requestId, for its repeats to replay."""
+
+    def record_issue(self, badge: Badge, customer_id: int, issued_id: str, issued_on: Decimal, expires: Decimal,
+                     at: Decimal) -> None:
+        """Record an active issue unless one stands (IssueExists), at the badge version checked (StaleWrite)."""
 
     def earned(self, org_id: int, customer_id: int, badge_id: str | None = None) -> list[dict]:
         """The customer's earned badges, of one badge or all, oldest first."""
