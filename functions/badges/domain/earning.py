@@ -125,7 +125,7 @@ class EarnResult(OmitsNulls):
     earnEventDate: float
     expiresOn: float
     expiresOnISO: str
-    requestId: str | int
+    requestId: str  # a string, as the page's example answers its numeric requestId
     issuedId: str | None = None  # null for an EARN badge, as the page's example shows
 
 
@@ -148,7 +148,7 @@ class EarnBulkResult(BaseModel):
     """What POST /customer/earnBulk answers: the customers who earned, the ones refused and why, and counts."""
 
     badgeMetaId: str
-    requestId: str | int | None
+    requestId: str
     triggeredBy: TriggeredBy | None = None
     expiresOn: float
     expiresOnISO: str
@@ -177,7 +177,7 @@ class IssueBulkResult(BaseModel):
     expiresOn: float
     expiresOnISO: str
     issuedBadges: list[IssuedEntry]
-    requestId: str | int | None
+    requestId: str
 
 
 class RevokeResult(BaseModel):

@@ -121,7 +121,7 @@ def earn_bulk(request: EarnBulkRequest, caller: Caller, badges: BadgeStore, earn
         if not earned:
             expires = {"expiresOn": result.expiresOn, "expiresOnISO": result.expiresOnISO}
         earned.append(EarnedEntry(customerId=customer, earnedBadgeId=result.earnedBadgeId))
-    return EarnBulkResult(badgeMetaId=request.badgeMetaId, requestId=request.requestId,
+    return EarnBulkResult(badgeMetaId=request.badgeMetaId, requestId=str(request.requestId),
                           triggeredBy=request.triggeredBy, **expires, earnedBadgesList=earned,
                           totalCount=len(customers), earnedCount=len(earned), failedCount=len(failed),
                           failedEarnBadgeErrorList=failed)
@@ -167,7 +167,7 @@ def issue_bulk(request: IssueBulkRequest, caller: Caller, badges: BadgeStore, ea
 
     result = IssueBulkResult(badgeMetaId=badge.id, triggeredBy=request.triggeredBy,
                              **times(expiry_of(badge.definition.issuedBadgeExpiry, badge.definition, event)),
-                             issuedBadges=[issue(customer) for customer in customers], requestId=request.requestId)
+                             issuedBadges=[issue(customer) for customer in customers], requestId=key)
     earns.complete_request(caller.org_id, "issueBulk", key, result.model_dump(mode="json"))
     return result
 
@@ -202,7 +202,8 @@ def _earn(caller: Caller, badge_id: str, customer: int, request_id: Any, event: 
     def record(badge: Badge, issued_id: str | None) -> EarnResult:
         earned_id, expires = new_id(), expiry_of(badge.definition.earnedBadgeExpiry, badge.definition, event)
         result = EarnResult(badgeMetaId=badge.id, customerId=customer, earnedBadgeId=earned_id,
-                            earnEventDate=to_epoch(event), requestId=request_id, issuedId=issued_id, **times(expires))
+                            earnEventDate=to_epoch(event), requestId=str(request_id), issuedId=issued_id,
+                            **times(expires))
         try:
             earns.record_earn(EarnPlan(
                 org_id=caller.org_id, badge=badge, customer_id=customer, operation=operation, request_key=key,
