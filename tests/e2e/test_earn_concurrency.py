@@ -121,3 +121,23 @@ def test_concurrent_claims_by_one_owner_make_one_claim(brand_a):
     assert sorted(r.status for r in replies) == [200] + [400] * 7
     assert brand_a.get(f"/badgeMeta/{badge_id}").body["data"]["ownership"]["claims"] == [
         {"ownerType": "Journeys", "referenceId": "7", "isActive": True}]
+
+
+def test_k_concurrent_copies_of_one_issue_bulk_issue_once_and_replay_the_one_answer(brand_a):
+    now = int(time.time())
+    badge_id = brand_a.post("/badgeMeta", {
+        "name": unique("issues"), "startOn": now - DAY, "expiresOn": now + 30 * DAY, "earnType": "ISSUE_EARN",
+        "earnedBadgeExpiry": {"expiryType": "NEVER"}, "ownership": {"restrictedToOwners": ["Loyalty"]}},
+        headers=MIGRATION).body["data"]["id"]
+    body = {"badgeMetaId": badge_id, "customers": [11, 12, 13, 14, 15], "requestId": unique("conc")}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        replies = list(pool.map(lambda _: brand_a.post("/badgeMeta/customer/issueBulk", body), range(8)))
+    statuses = Counter(r.status for r in replies)
+    assert set(statuses) <= {200, 400, 503} and statuses[200] <= 1, statuses
+    assert all(r.body["errors"][0]["code"] == 809 for r in replies if r.status == 400)
+    [first] = [r.body["data"] for r in replies if r.status == 200] or [None]
+    assert all(r.body["data"] in (None, first) for r in replies if r.status == 400)  # the one answer, or none yet
+    stored = brand_a.get(f"/badgeMeta/{badge_id}").body["data"]["issuedCount"]
+    assert stored <= 5  # one copy issued, the others nothing
+    if first is not None:  # none if the one that won answered 503
+        assert stored == sum(1 for i in first["issuedBadges"] if i["error"] is None) == 5
