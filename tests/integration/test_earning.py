@@ -5,6 +5,7 @@ import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 
 from badges.service.earning import badge_cache
+from badges.store import earning as earning_store
 from badges.store.dynamo import dynamodb_client
 from badges.store.retry import SAFETY_MARGIN
 from handlers import (
@@ -347,3 +348,24 @@ def test_an_earn_whose_table_stays_busy_is_503_with_retry_after_never_500(dynamo
     assert 10 - SAFETY_MARGIN - 1 < clock.now <= 10 - SAFETY_MARGIN
     monkeypatch.undo()
     assert counts(badge_id) == (0, 0)
+
+
+def test_an_issue_bulk_that_stops_before_its_answer_leaves_the_request_id_spent_and_its_customers_issued(
+        dynamodb, monkeypatch):
+    badge = live_badge(earnType="ISSUE_EARN")
+    body = {"badgeMetaId": badge["id"], "customers": [21, 22], "requestId": "stops"}
+
+    def crash(*_):
+        raise RuntimeError("the function stopped")
+
+    monkeypatch.setattr(earning_store.DynamoEarnStore, "complete_request", crash)
+    status, _, _ = call(issue_bulk, "POST", "/badgeMeta/customer/issueBulk", body)
+    assert status == 500
+    monkeypatch.undo()
+    monkeypatch.setattr(earning_store, "_PENDING_WAIT", 0.2)
+    status, repeat, _ = call(issue_bulk, "POST", "/badgeMeta/customer/issueBulk", body)
+    assert (status, codes(repeat), repeat["data"]) == (400, [809], None)
+    assert counts(badge["id"]) == (0, 2)
+    _, fresh, _ = call(issue_bulk, "POST", "/badgeMeta/customer/issueBulk", {**body, "requestId": "again"})
+    assert [(i["error"]["code"], i["status"]) for i in fresh["data"]["issuedBadges"]] == [(1040, "ACTIVE")] * 2
+    assert all(i["issuedId"] for i in fresh["data"]["issuedBadges"])
