@@ -75,6 +75,14 @@ ROUTES: tuple[Route, ...] = (
           {"badges": ("dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:GetItem")}),
     Route("GET", "/management/{customerId}/badge/{badgeId}", "get_customer_badge_details",
           {"badges": ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query")}),
+    # Reads the badge and each customer's issue, then one transaction per customer: the issue and its tally shard.
+    Route("POST", "/badgeMeta/customer/revokeIssue", "revoke_issue",
+          {"badges": ("dynamodb:GetItem", "dynamodb:UpdateItem")}, transactions=True),
+    # An import item is an earn (EARN), and the earn's counters read back across shards on a full one.
+    Route("POST", "/import/customerBadges", "import_badges", {"badges": (*EARN, "dynamodb:BatchGetItem")},
+          transactions=True),
+    Route("PUT", "/import/customerBadges", "import_badges_put", {"badges": (*EARN, "dynamodb:BatchGetItem")},
+          transactions=True),
 )
 
 # Answers every method and path no route claims: 404 for an unknown path, 405 for a known path.

@@ -61,6 +61,7 @@ REFUSALS: dict[str, tuple[Err, ...]] = {
     "update_org_meta": (Err.ORG_META_NOT_FOUND,),
     "get_fixed_window_details": (Err.BADGE_NOT_FOUND,),
     "get_customer_badge_details": (Err.BADGE_NOT_FOUND,),
+    "revoke_issue": (Err.BADGE_NOT_FOUND,),  # a customer without an issue: its error is in its result, in a 200
 }
 ANSWERS = {
     "400": "Invalid input or a broken rule; every problem is listed with its field reference",
@@ -106,7 +107,7 @@ def tag_of(route: Route) -> str:
         return "OAuth"
     if route.handler in ("claim_badge", "unclaim_badge"):
         return "Claims"
-    if route.handler == "issue_bulk" or route.path.startswith("/customer"):
+    if route.handler in ("issue_bulk", "revoke_issue") or route.path.startswith(("/customer", "/import")):
         return "Issuing and earning"
     if route.path.startswith(("/customField", "/orgMeta")):
         return "Custom fields and org meta"

@@ -1,6 +1,7 @@
 """Capillary's OpenAPI exports as test data: each operation's example requests and responses, and a shape check."""
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from pathlib import Path
@@ -56,6 +57,24 @@ def examples(operation_file: str) -> list[tuple[Any, Any]]:
     bodies, answers = requests(name) or [None], responses(name) or [None]
     return [(bodies[min(i, len(bodies) - 1)], answers[min(i, len(answers) - 1)])
             for i in range(max(len(bodies), len(answers)))]
+
+
+def examples_by_name(operation_file: str) -> list[tuple[Any, Any]]:
+    """(request body, 200 answer) per request example, the answer being the one whose example name is nearest the
+    request's; a request given only as a RAW_BODY default (the import's) is one example."""
+    _, _, op = operation(operation_file.removesuffix(".yaml"))
+    content = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+    bodies = {name: _value(example["value"]) for name, example in content.get("examples", {}).items()}
+    raw = content.get("schema", {}).get("properties", {}).get("RAW_BODY", {}).get("default")
+    if raw is not None:
+        bodies["RAW_BODY"] = _value(raw)
+    answers = {name: _value(example["value"]) for name, example in
+               op["responses"]["200"]["content"]["application/json"]["examples"].items()}
+
+    def nearest(name: str) -> str:
+        return max(answers, key=lambda answer: difflib.SequenceMatcher(None, name.lower(), answer.lower()).ratio())
+
+    return [(body, answers[nearest(name)]) for name, body in bodies.items()]
 
 
 def _kind(value: Any) -> str:

@@ -59,17 +59,18 @@ def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
-def parse_object(text: str) -> dict:
-    """The body as a JSON object, read strictly: no NaN or Infinity, no number beyond a float, no nesting deeper
-    than MAX_DEPTH (Python's parser would otherwise recurse until it fails); BodyRefused otherwise."""
+def parse_object(text: str, arrays: bool = False) -> dict | list:
+    """The body as a JSON object (or, with `arrays`, an array too), read strictly: no NaN or Infinity, no number
+    beyond a float, no nesting deeper than MAX_DEPTH (Python's parser would otherwise recurse until it fails);
+    BodyRefused otherwise."""
     try:
         value = json.loads(text, parse_float=_finite, parse_constant=_no_constant)
     except RecursionError as exc:
         raise BodyRefused(False, f"The body is nested deeper than {MAX_DEPTH} levels") from exc
     except ValueError as exc:  # JSONDecodeError, and integers past Python's 4,300 digits
         raise BodyRefused(True, f"Malformed JSON body: {exc}") from exc
-    if not isinstance(value, dict):
-        raise BodyRefused(False, "The body must be a JSON object")
+    if not isinstance(value, (dict, list) if arrays else dict):
+        raise BodyRefused(False, "The body must be a JSON array" if arrays else "The body must be a JSON object")
     if _deeper_than(value, MAX_DEPTH):
         raise BodyRefused(False, f"The body is nested deeper than {MAX_DEPTH} levels")
     return value

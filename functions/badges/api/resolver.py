@@ -73,7 +73,7 @@ def _as_json(event: dict[str, Any], text: str) -> dict[str, Any]:
             "multiValueHeaders": {**multi, "Content-Type": [JSON]}}
 
 
-def _body_text(event: dict[str, Any]) -> str:
+def _body_text(event: dict[str, Any], arrays: bool = False) -> str:
     """The body as JSON text, decoded from base64 if API Gateway sent it so, without the comments the spec's
     examples carry (a caller copying them gets what it meant), and checked to be a JSON object the API reads."""
     body = event["body"]
@@ -83,11 +83,13 @@ def _body_text(event: dict[str, Any]) -> str:
         except (ValueError, UnicodeDecodeError) as exc:
             raise BodyRefused(True, "The body is not UTF-8 text") from exc
     text = strip_comments(body)
-    parse_object(text)
+    parse_object(text, arrays)
     return text
 
 
 class BadgesResolver(APIGatewayRestResolver):
+    array_body = False  # the import's body is a JSON array of items
+
     def resolve(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         if event.get("httpMethod") in BODY_METHODS:
             refused = _refuse_body(event)
@@ -95,7 +97,7 @@ class BadgesResolver(APIGatewayRestResolver):
                 return refused
             if event.get("body"):
                 try:
-                    event = _as_json(event, _body_text(event))
+                    event = _as_json(event, _body_text(event, self.array_body))
                 except BodyRefused as exc:
                     err = Err.MALFORMED_JSON if exc.malformed else Err.INVALID_VALUE
                     return error_response(400, [ErrorDetail.of(err, None if exc.malformed else "body", str(exc))])
@@ -107,9 +109,11 @@ class BadgesResolver(APIGatewayRestResolver):
         return super().resolve(event, context)
 
 
-def build_resolver() -> BadgesResolver:
-    """A resolver whose every answer, refusal and fault is an envelope with a catalogue code."""
+def build_resolver(array_body: bool = False) -> BadgesResolver:
+    """A resolver whose every answer, refusal and fault is an envelope with a catalogue code; with `array_body`,
+    its route reads a JSON array as well as an object."""
     app = BadgesResolver(enable_validation=True)
+    app.array_body = array_body
 
     @app.exception_handler(BadgesError)
     def on_badges_error(exc: BadgesError) -> Response:

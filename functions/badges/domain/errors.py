@@ -68,6 +68,10 @@ class Err(Enum):
     CUSTOM_FIELD_LIMIT = ErrorSpec(1081, "Too many custom fields", 400)
     ORG_META_NOT_FOUND = ErrorSpec(404, "Badges org meta is not created for the org", 404)
     ORG_META_EXISTS = ErrorSpec(999999, "ORG_CONFIG_ALREADY_EXIST_PLEASE_USE_UPDATE_ORG_CONFIG_API", 409)
+    REVOKE_ISSUALS_REQUIRED = ErrorSpec(1051, "RevokeIssuals or CustomerId is mandatory", 400)
+    NO_ISSUE_INSTANCE = ErrorSpec(404, "Customer doesn't have issue instance", 404)
+    ISSUE_NOT_OF_CUSTOMER = ErrorSpec(404, "issue doesn't belong to customer", 404)
+    IMPORT_SIZE = ErrorSpec(1054, "Import needs a list of 1 to 100 earned badges", 400)
 
     @property
     def code(self) -> int:

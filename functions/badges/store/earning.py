@@ -379,6 +379,25 @@ class DynamoEarnStore:
                 for shard in range(SHARDS) for sk in sks]
         return {(tally_of(item["pk"])[1], item["sk"]): item
                 for item in map(from_item, get_many(self._client, self._table, keys))}
+    def revoke_issue(self, org_id: int, customer_id: int, badge_id: str, issued_id: str, at: Decimal) -> None:
+        """The customer's issue `issued_id` of the badge is inactive and the badge counts one issue fewer (on the
+        customer's tally shard, where the issue was counted); NotActive if it was not active with that id."""
+        items = [
+            {"Update": {"TableName": self._table, "Key": self._issue_key(org_id, customer_id, badge_id),
+                        "UpdateExpression": "SET active = :false, revokedOn = :at",
+                        "ConditionExpression": "active = :true AND issuedId = :issued",
+                        "ExpressionAttributeValues": to_item({":false": False, ":true": True, ":at": at,
+                                                              ":issued": issued_id})}},
+            {"Update": {"TableName": self._table,
+                        "Key": to_item({"pk": tally_pk(org_key(org_id), badge_id, home_shard(customer_id)),
+                                        "sk": TALLY_SK}),
+                        "UpdateExpression": "ADD #issued :minus", "ExpressionAttributeNames": {"#issued": "issued"},
+                        "ExpressionAttributeValues": to_item({":minus": -1})}},
+        ]
+        try:
+            write_all(self._client, items)
+        except Refused as refused:
+            raise NotActive(issued_id) from refused
 
     def badges(self, org_id: int, badge_ids: list[str]) -> dict[str, Badge]:
         """The org's badges with these ids, without their counts."""

@@ -167,6 +167,8 @@ class EarnStore(Protocol):
 
     def badge_counters(self, org_id: int, badge_id: str, sks: list[str]) -> dict[str, dict[str, int]]:
         """The badge-wide counter items at these sort keys, each attribute summed over the tally shards."""
+    def revoke_issue(self, org_id: int, customer_id: int, badge_id: str, issued_id: str, at: Decimal) -> None:
+        """Make the customer's issue inactive and count one issue fewer (NotActive if it was not active)."""
 
     def badges(self, org_id: int, badge_ids: list[str]) -> dict[str, Badge]:
         """The org's badges with these ids, without their counts."""
