@@ -215,3 +215,10 @@ def test_an_import_into_an_upcoming_badges_past_is_refused(dynamodb):
     _, answer = do_import([item(badge["id"])])
     assert codes(answer[0]) == [816]
     assert counts(badge["id"]) == (0, 0)
+
+
+def test_null_lists_and_odd_ids_are_answered_not_faults(dynamodb):
+    status, answer = revoke({"badgeMetaId": "\U0002f016\u0000b\t", "customers": None, "revokeIssuals": None})
+    assert (status, codes(answer)) == (400, [1051])
+    status, answer = revoke({"badgeMetaId": "\U0002f016\u0000b\t", "customers": [1]})
+    assert (status, codes(answer)) == (404, [404])

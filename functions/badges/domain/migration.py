@@ -42,9 +42,9 @@ class RevokeIssueRequest(BaseModel):
         "badgeMetaId": "654bb48766a87827bb61e631", "customers": [123, 62090013]}})
 
     badgeMetaId: Id | None = None
-    customers: Annotated[list[CustomerId | None] | None, BeforeValidator(_customer_ids),
-                         Field(max_length=MAX_REVOKES)] = None
-    revokeIssuals: Annotated[list[RevokeIssual] | None, Field(max_length=MAX_REVOKES)] = None
+    customers: Annotated[Annotated[list[CustomerId | None], Field(max_length=MAX_REVOKES)] | None,
+                         BeforeValidator(_customer_ids)] = None
+    revokeIssuals: Annotated[list[RevokeIssual], Field(max_length=MAX_REVOKES)] | None = None
 
 
 class RevokedIssue(BaseModel):
