@@ -17,7 +17,7 @@ BODY_ROUTES = [
     ("POST", "/group"), ("PUT", "/group/{group}"), ("POST", "/badgeMeta"), ("PUT", "/badgeMeta"),
     ("POST", "/badgeMeta/{badge}/claim"), ("POST", "/badgeMeta/{badge}/unclaim"), ("POST", "/customer/earn"),
     ("POST", "/customer/earnBulk"), ("POST", "/badgeMeta/customer/issueBulk"), ("POST", "/customer/revokeEarn"),
-    ("POST", "/v3/oauth/token/generate"),
+    ("POST", "/v3/oauth/token/generate"), ("POST", "/badgeMeta/customer/revokeIssue"),
 ]
 
 
@@ -114,6 +114,17 @@ def test_an_array_body_is_400_on_every_route(brand_a, world, method, template):
     world.unchanged()
 
 
+@pytest.mark.parametrize("method", ["PUT", "POST"])
+def test_the_imports_array_body_is_bounded_like_any_other(brand_a, world, method):
+    deep = ("[" * 1000 + "]" * 1000).encode()
+    assert refusal(send(brand_a, method, "/import/customerBadges", deep)) == [(1002, "body")]
+    for body in ({"badgeMetaId": world.badge, "customerId": 1}, "a string", 7, True):
+        assert refusal(send(brand_a, method, "/import/customerBadges", json.dumps(body).encode())) == [(1002, "body")]
+    item = {"badgeMetaId": world.badge, "customerId": BIG, "earnEventDate": 1}
+    assert refusal(send(brand_a, method, "/import/customerBadges", json.dumps([item]).encode()))[0][0] == 1002
+    world.unchanged()
+
+
 # ---- 3. null where an id is expected ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("path", "body", "reference"), [
@@ -125,6 +136,9 @@ def test_an_array_body_is_400_on_every_route(brand_a, world, method, template):
      "customers[0]"),
     ("/badgeMeta/customer/issueBulk", {"customerIds": [3, None], "requestId": "n5", "triggeredBy": OWNER},
      "customerIds[1]"),
+    ("/badgeMeta/customer/revokeIssue", {"customers": [None]}, "customers[0]"),
+    ("/badgeMeta/customer/revokeIssue", {"revokeIssuals": [{"customerId": None, "issueId": "1"}]},
+     "revokeIssuals[0].customerId"),
 ])
 def test_a_null_customer_is_812_and_changes_nothing(brand_a, world, path, body, reference):
     reply = brand_a.post(path, {"badgeMetaId": world.badge, **body})

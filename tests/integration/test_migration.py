@@ -1,6 +1,8 @@
 """Revoking issues and importing earned badges through the Lambdas on moto: what a caller sees, what is stored."""
 import time
 
+import pytest
+
 from handlers import (
     get_customer_badges,
     import_badges,
@@ -197,7 +199,7 @@ def test_an_import_holds_1_to_100_items_and_an_array(dynamodb):
         assert (status, answer["data"], codes(answer), answer["errors"][0]["reference"]) == (400, None, [1054],
                                                                                               "body")
     status, answer = do_import(item(badge["id"]))
-    assert (status, codes(answer)) == (400, [1002])
+    assert (status, codes(answer), answer["errors"][0]["reference"]) == (400, [1002], "body")
     status, answer = do_import([item(badge["id"], customer=True)])
     assert (status, codes(answer), answer["errors"][0]["reference"]) == (400, [1002], "[0].customerId")
     assert counts(badge["id"]) == (0, 0)
@@ -222,3 +224,16 @@ def test_null_lists_and_odd_ids_are_answered_not_faults(dynamodb):
     assert (status, codes(answer)) == (400, [1051])
     status, answer = revoke({"badgeMetaId": "\U0002f016\u0000b\t", "customers": [1]})
     assert (status, codes(answer)) == (404, [404])
+
+
+def test_two_revokes_racing_on_one_issue_count_it_once(dynamodb):
+    # Both read the issue as active; the second write's condition refuses it, and the count moves once.
+    from badges.store.earning import earn_store
+    from badges.store.ports import NotActive
+
+    badge, issued = issued_badge([11])
+    earn_store().revoke_issue(100458, 11, badge["id"], issued[11], 1)
+    with pytest.raises(NotActive):
+        earn_store().revoke_issue(100458, 11, badge["id"], issued[11], 2)
+    assert counts(badge["id"]) == (0, 0)
+    assert earn_store().get_issue(100458, 11, badge["id"])["active"] is False

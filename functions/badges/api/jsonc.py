@@ -60,7 +60,7 @@ def _no_constant(name: str) -> None:
 
 
 def parse_object(text: str, arrays: bool = False) -> dict | list:
-    """The body as a JSON object (or, with `arrays`, an array too), read strictly: no NaN or Infinity, no number
+    """The body as a JSON object (with `arrays`, an array instead), read strictly: no NaN or Infinity, no number
     beyond a float, no nesting deeper than MAX_DEPTH (Python's parser would otherwise recurse until it fails);
     BodyRefused otherwise."""
     try:
@@ -69,7 +69,7 @@ def parse_object(text: str, arrays: bool = False) -> dict | list:
         raise BodyRefused(False, f"The body is nested deeper than {MAX_DEPTH} levels") from exc
     except ValueError as exc:  # JSONDecodeError, and integers past Python's 4,300 digits
         raise BodyRefused(True, f"Malformed JSON body: {exc}") from exc
-    if not isinstance(value, (dict, list) if arrays else dict):
+    if not isinstance(value, list if arrays else dict):
         raise BodyRefused(False, "The body must be a JSON array" if arrays else "The body must be a JSON object")
     if _deeper_than(value, MAX_DEPTH):
         raise BodyRefused(False, f"The body is nested deeper than {MAX_DEPTH} levels")

@@ -111,7 +111,7 @@ class BadgesResolver(APIGatewayRestResolver):
 
 def build_resolver(array_body: bool = False) -> BadgesResolver:
     """A resolver whose every answer, refusal and fault is an envelope with a catalogue code; with `array_body`,
-    its route reads a JSON array as well as an object."""
+    its route reads a JSON array instead of an object."""
     app = BadgesResolver(enable_validation=True)
     app.array_body = array_body
 
