@@ -13,7 +13,9 @@ BADGE_UPDATE = ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem", "
                 "dynamodb:ConditionCheckItem")
 # An issue or an earn: the badge (and the customer's issue) read, then one transaction of puts, counter
 # updates and condition checks; a refused request reads its first answer back.
-EARN = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem")
+# An earn's transaction, and the reads of the 64 tally shards it makes when its home shard is full (BatchGetItem).
+EARN = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem",
+        "dynamodb:BatchGetItem")
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,10 @@ ROUTES: tuple[Route, ...] = (
     # Reads the badge and each customer's issue, then one transaction per customer: the issue and its tally shard.
     Route("POST", "/badgeMeta/customer/revokeIssue", "revoke_issue",
           {"badges": ("dynamodb:GetItem", "dynamodb:UpdateItem")}, transactions=True),
-    # An import item is an earn (EARN), and the earn's counters read back across shards on a full one.
-    Route("POST", "/import/customerBadges", "import_badges", {"badges": (*EARN, "dynamodb:BatchGetItem")},
+    # An import item is an earn (EARN).
+    Route("POST", "/import/customerBadges", "import_badges", {"badges": EARN},
           transactions=True),
-    Route("PUT", "/import/customerBadges", "import_badges_put", {"badges": (*EARN, "dynamodb:BatchGetItem")},
+    Route("PUT", "/import/customerBadges", "import_badges_put", {"badges": EARN},
           transactions=True),
 )
 

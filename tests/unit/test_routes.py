@@ -33,3 +33,11 @@ def test_the_fallback_answers_405_with_allow_or_404_in_the_envelope():
     assert missing["statusCode"] == 404
     assert json.loads(missing["body"]) == {
         "data": None, "errors": [{"code": 404, "message": "Resource not found", "reference": "path"}], "warnings": []}
+
+
+@pytest.mark.parametrize("handler", ["earn", "earn_bulk", "issue_bulk", "import_badges", "import_badges_put"])
+def test_a_route_that_records_earns_may_read_the_tally_shards(handler):
+    # record_earn reads the 64 shards with BatchGetItem when the home shard is full; without the action the
+    # deployed function is denied there (moto does not check IAM).
+    [route] = [r for r in ROUTES if r.handler == handler]
+    assert "dynamodb:BatchGetItem" in route.table_actions["badges"]
