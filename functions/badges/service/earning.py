@@ -208,7 +208,8 @@ def _earn(caller: Caller, badge_id: str, customer: int, request_id: Any, event: 
             earns.record_earn(EarnPlan(
                 org_id=caller.org_id, badge=badge, customer_id=customer, operation=operation, request_key=key,
                 earned_id=earned_id, event=event, at=at, expires=expires, limits=plan(badge.definition, event),
-                result=result.model_dump(mode="json"), issued_id=issued_id))
+                result=result.model_dump(mode="json"), issued_id=issued_id,
+                triggered_by=triggered_by.model_dump(mode="json")))
         except EarnRefused as refused:
             raise _refusal_error(refused) from refused
         return result

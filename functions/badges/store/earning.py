@@ -181,7 +181,7 @@ class DynamoEarnStore:
             "orgId": org, "earnedBadgeId": plan.earned_id, "badgeMetaId": badge.id,
             "customerId": plan.customer_id,
             "earnEventDate": plan.event, "earnedOn": plan.at, "expiresOn": plan.expires, "active": True,
-            "requestId": str(plan.result["requestId"]), "issuedId": plan.issued_id,
+            "requestId": str(plan.result["requestId"]), "issuedId": plan.issued_id, "triggeredBy": plan.triggered_by,
             "counters": json.dumps(plan.counters, separators=(",", ":"), ensure_ascii=False),
         }), "ConditionExpression": "attribute_not_exists(pk)"}})
         issue_at = len(items)

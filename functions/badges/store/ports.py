@@ -129,6 +129,7 @@ class EarnPlan:
     limits: Limits
     result: dict
     issued_id: str | None = None  # an ISSUE_EARN earn needs the customer's active issue
+    triggered_by: dict | None = None  # {ownerType, referenceId}: who earned it for the customer (for events)
     counters: list[tuple[str, str, list[str]]] = field(default_factory=list)
 
 
