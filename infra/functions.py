@@ -27,6 +27,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from badges.config import AUTH_CACHE_TTL_ENV, OAUTH_SECRET_ENV, PAGE_TOKEN_SECRET_ENV, table_env_var
+from badges.events import ENRICHMENT_TABLE_ACTIONS, EVENTS
 from badges.routes import (
     AUTHORIZER_HANDLER,
     AUTHORIZER_READS_OAUTH_KEY,
@@ -255,7 +256,8 @@ class HandlerFunction(Construct):
 
 def skip_function_checks(function: CfnResource, *, reserved: bool) -> None:
     """The checkov checks a route function does not meet, and why each does not apply."""
-    checkov_skip(function, "CKV_AWS_116", "Invoked synchronously by API Gateway only; a Lambda dead-letter queue "
+    checkov_skip(function, "CKV_AWS_116", "Invoked synchronously only (by API Gateway, or by an event pipe as its "
+                 "enrichment, whose failed batches go to the pipe's dead-letter queue); a Lambda dead-letter queue "
                  "catches failed asynchronous invocations, which this function never has.")
     checkov_skip(function, "CKV_AWS_117", "Reaches only DynamoDB, Secrets Manager, X-Ray and CloudWatch, over AWS "
                  "endpoints with IAM authentication; a VPC would add NAT or endpoint cost and cold-start time and "
@@ -275,7 +277,8 @@ def skip_log_group_checks(log_group: CfnResource) -> None:
 
 
 def function_specs(settings: StackSettings) -> list[FunctionSpec]:
-    """Every function the stack makes: one per route, then the fallback and the authorizer."""
+    """Every function the stack makes: one per route, then the fallback, the authorizer and the event pipes'
+    enrichments."""
     handlers = [route.handler for route in ROUTES]
     repeated = {handler for handler in handlers if handlers.count(handler) > 1}
     if repeated:
@@ -293,15 +296,22 @@ def function_specs(settings: StackSettings) -> list[FunctionSpec]:
         # API Gateway's own result cache is off (callers send one of two headers); the authorizer caches instead.
         environment={AUTH_CACHE_TTL_ENV: str(settings.authorizer_cache_ttl_seconds)},
     ))
+    specs += [FunctionSpec(handler, ENRICHMENT_TABLE_ACTIONS, settings.lambda_memory_size)
+              for handler in enrichment_handlers()]
     unknown = set(settings.reserved_concurrency) - {spec.handler for spec in specs}
     if unknown:
         raise KeyError(f"reservedConcurrency names handlers the stack does not have: {sorted(unknown)}")
     return [replace(spec, reserved_concurrency=settings.reserved_concurrency.get(spec.handler)) for spec in specs]
 
 
+def enrichment_handlers() -> list[str]:
+    """The handlers of the event pipes' enrichment Lambdas, in EVENTS order."""
+    return list(dict.fromkeys(spec.enrichment for spec in EVENTS if spec.enrichment))
+
+
 class BadgesFunctions(Construct):
-    """The shared layers (domain, libraries, Powertools) and one function per route, plus the fallback and the
-    authorizer."""
+    """The shared layers (domain, libraries, Powertools) and one function per route, plus the fallback, the
+    authorizer and the event pipes' enrichments."""
 
     def __init__(
         self,
@@ -360,10 +370,12 @@ class BadgesFunctions(Construct):
         }
         self.fallback = built.pop(FALLBACK_HANDLER)
         self.authorizer = built.pop(AUTHORIZER_HANDLER)
+        self.enrichments: dict[str, HandlerFunction] = {handler: built.pop(handler)
+                                                        for handler in enrichment_handlers()}
         # Keyed by handler name (Route holds a dict, so it is not hashable).
         self.routes: dict[str, HandlerFunction] = built
 
     @property
     def all(self) -> list[HandlerFunction]:
-        """Every function: the routes in table order, then the fallback and the authorizer."""
-        return [*self.routes.values(), self.fallback, self.authorizer]
+        """Every function: the routes in table order, then the fallback, the authorizer and the enrichments."""
+        return [*self.routes.values(), self.fallback, self.authorizer, *self.enrichments.values()]

@@ -1,11 +1,15 @@
-"""The service's events: the badges table's stream, filtered and shaped by one EventBridge Pipe per event type,
-onto the service's own bus; records the target refuses land in a dead-letter queue."""
+"""The service's events: the badges table's stream, filtered and shaped by one EventBridge Pipe per event type
+(by an input template, or by an enrichment Lambda), onto the service's own bus; records the pipe cannot deliver
+land in a dead-letter queue."""
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_pipes as pipes
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -29,7 +33,8 @@ class EventPipes(Construct):
     """The bus, the dead-letter queue, and per event type a pipe with its own least-privilege role."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, table: dynamodb.ITable, removal_policy: RemovalPolicy
+        self, scope: Construct, construct_id: str, *, table: dynamodb.ITable, removal_policy: RemovalPolicy,
+        enrichments: Mapping[str, lambda_.IFunction],
     ) -> None:
         super().__init__(scope, construct_id)
         if table.table_stream_arn is None:
@@ -59,9 +64,9 @@ class EventPipes(Construct):
         self.pipes: dict[str, pipes.CfnPipe] = {}
         self.roles: dict[str, iam.Role] = {}
         for spec in EVENTS:
-            self._pipe(spec, table.table_stream_arn)
+            self._pipe(spec, table.table_stream_arn, enrichments.get(spec.enrichment) if spec.enrichment else None)
 
-    def _pipe(self, spec: EventSpec, stream_arn: str) -> None:
+    def _pipe(self, spec: EventSpec, stream_arn: str, enrichment: lambda_.IFunction | None) -> None:
         scope = Construct(self, pipe_construct_id(spec))
         account = Stack.of(self).account
         role = iam.Role(
@@ -78,6 +83,11 @@ class EventPipes(Construct):
                                                          resources=[self.bus.event_bus_arn]))
         role.add_to_principal_policy(iam.PolicyStatement(actions=["sqs:SendMessage"],
                                                          resources=[self.dead_letters.queue_arn]))
+        if spec.enrichment and enrichment is None:
+            raise KeyError(f"the {spec.detail_type} pipe's enrichment {spec.enrichment!r} has no function")
+        if enrichment is not None:
+            role.add_to_principal_policy(iam.PolicyStatement(actions=["lambda:InvokeFunction"],
+                                                             resources=[enrichment.function_arn]))
         pipe = pipes.CfnPipe(
             scope,
             "Pipe",
@@ -97,6 +107,8 @@ class EventPipes(Construct):
                     filters=[pipes.CfnPipe.FilterProperty(pattern=filter_json(spec))]
                 ),
             ),
+            # The enrichment is invoked with the filtered batch and answers one detail per record, in order.
+            enrichment=enrichment.function_arn if enrichment is not None else None,
             target=self.bus.event_bus_arn,
             target_parameters=pipes.CfnPipe.PipeTargetParametersProperty(
                 input_template=spec.input_template,

@@ -53,7 +53,8 @@ class BadgesStack(Stack):
             removal_policy=removal_policy,
         ) if self.settings.waf_enabled else None
         self.events = EventPipes(
-            self, "Events", table=self.data.tables[BADGES.logical_name], removal_policy=removal_policy
+            self, "Events", table=self.data.tables[BADGES.logical_name], removal_policy=removal_policy,
+            enrichments={handler: f.function for handler, f in self.functions.enrichments.items()},
         )
         self.monitoring = Monitoring(
             self,

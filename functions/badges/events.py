@@ -1,5 +1,6 @@
-"""The events the service publishes, defined once: DynamoDB Streams records of earned badges, filtered and
-shaped by EventBridge Pipes into `badgeEarned` and `badgeRevoked` events on the service's bus.
+"""The events the service publishes, defined once: DynamoDB Streams records of earned badges, filtered by
+EventBridge Pipes into `badgeEarned` events (shaped by an enrichment Lambda as Capillary's webhook payload) and
+`badgeRevoked` events (shaped by an input template, a shape of ours) on the service's bus.
 
 An event is made from the committed record, never sent by a handler, so an earn that rolled back sends
 nothing and a committed one is never lost.
@@ -16,7 +17,12 @@ SOURCE = "badges"
 class EventSpec:
     detail_type: str
     filter_pattern: dict  # an EventBridge Pipes filter on the stream record
-    input_template: str  # the event's detail, from the record's new image
+    input_template: str | None = None  # the event's detail, from the record's new image
+    enrichment: str | None = None  # or the handler of a Lambda that makes each detail from its record
+
+
+# The badgeEarned enrichment reads badge definitions, customer counters and tally shards, nothing else.
+ENRICHMENT_TABLE_ACTIONS = {"badges": ("dynamodb:BatchGetItem",)}
 
 
 def _template(fields: dict[str, str]) -> str:
@@ -33,10 +39,10 @@ _FIELDS = {
 _EARNED_RECORD = {"sk": {"S": [{"prefix": "EARN#"}]}}
 
 EVENTS: tuple[EventSpec, ...] = (
-    EventSpec(
+    EventSpec(  # Capillary's webhook payload (event-schema-incentives: "Event notifications on earning a badge")
         detail_type="badgeEarned",
         filter_pattern={"eventName": ["INSERT"], "dynamodb": {"NewImage": _EARNED_RECORD}},
-        input_template=_template(_FIELDS),
+        enrichment="enrich_badge_earned",
     ),
     EventSpec(
         detail_type="badgeRevoked",

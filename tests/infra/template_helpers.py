@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import json
 
+from badges.events import ENRICHMENT_TABLE_ACTIONS, EVENTS
 from badges.routes import AUTHORIZER_HANDLER, AUTHORIZER_TABLE_ACTIONS, FALLBACK_HANDLER, ROUTES
+
+ENRICHMENTS = {spec.enrichment for spec in EVENTS if spec.enrichment}
 
 # Every function the stack must have, with the table actions it declares.
 HANDLERS: dict[str, dict[str, tuple[str, ...]]] = {
     **{route.handler: route.table_actions for route in ROUTES},
     FALLBACK_HANDLER: {},
     AUTHORIZER_HANDLER: AUTHORIZER_TABLE_ACTIONS,
+    **dict.fromkeys(ENRICHMENTS, ENRICHMENT_TABLE_ACTIONS),
 }
 
 
@@ -19,7 +23,8 @@ def of_type(resources: dict, kind: str) -> dict[str, dict]:
 
 def built_functions(synthesized) -> dict:
     functions = synthesized.stack.functions
-    return {FALLBACK_HANDLER: functions.fallback, AUTHORIZER_HANDLER: functions.authorizer, **functions.routes}
+    return {FALLBACK_HANDLER: functions.fallback, AUTHORIZER_HANDLER: functions.authorizer, **functions.routes,
+            **functions.enrichments}
 
 
 def function_for(synthesized, handler: str) -> tuple[str, dict]:

@@ -102,7 +102,7 @@ def readers_of(synthesized, secret: str) -> dict[str, list[dict]]:
 # --- functions --------------------------------------------------------------------------------------
 
 
-def test_one_function_per_route_plus_the_fallback_and_the_authorizer(synthesized):
+def test_one_function_per_route_plus_the_fallback_the_authorizer_and_the_enrichment(synthesized):
     handlers = [f["Properties"]["Handler"] for f in of_type(synthesized.resources, "AWS::Lambda::Function").values()]
 
     assert sorted(handlers) == sorted(f"{handler}.lambda_handler" for handler in HANDLERS)
@@ -603,10 +603,22 @@ def test_one_pipe_per_event_from_the_stream_through_its_filter_and_template_to_t
     assert stream["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [queue, "Arn"]}}
     assert properties["SourceParameters"]["FilterCriteria"] == {"Filters": [{"Pattern": filter_json(spec)}]}
     assert properties["Target"] == {"Fn::GetAtt": [bus, "Arn"]}
+    shaping = {"InputTemplate": spec.input_template} if spec.input_template else {}
     assert properties["TargetParameters"] == {
-        "EventBridgeEventBusParameters": {"DetailType": spec.detail_type, "Source": SOURCE},
-        "InputTemplate": spec.input_template,
-    }
+        "EventBridgeEventBusParameters": {"DetailType": spec.detail_type, "Source": SOURCE}, **shaping}
+    if spec.enrichment:  # the enrichment's answer is the detail, as Capillary documents it
+        enrichment, _ = function_for(synthesized, spec.enrichment)
+        assert properties["Enrichment"] == {"Fn::GetAtt": [enrichment, "Arn"]}
+        assert spec.input_template is None
+    else:
+        assert "Enrichment" not in properties
+
+
+def test_the_badge_earned_enrichment_reads_only_the_badges_table_items_it_names():
+    [spec] = [spec for spec in EVENTS if spec.enrichment]
+
+    assert (spec.detail_type, spec.enrichment) == ("badgeEarned", "enrich_badge_earned")
+    assert HANDLERS[spec.enrichment] == {"badges": ("dynamodb:BatchGetItem",)}  # no write, no query, no scan
 
 
 def test_exactly_one_pipe_per_event_one_bus_one_dead_letter_queue(template):
@@ -626,10 +638,16 @@ def test_each_pipe_role_reads_the_stream_puts_on_the_bus_and_dead_letters_nothin
         "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
     }]
     assert "ManagedPolicyArns" not in role
+    invoke = []
+    if spec.enrichment:  # and invoke its enrichment, that function only
+        enrichment, _ = function_for(synthesized, spec.enrichment)
+        invoke = [{"Action": "lambda:InvokeFunction", "Effect": "Allow",
+                   "Resource": {"Fn::GetAtt": [enrichment, "Arn"]}}]
     assert sorted(role_statements(synthesized.resources, role_id), key=str) == sorted([
         {"Action": list(STREAM_ACTIONS), "Effect": "Allow", "Resource": {"Fn::GetAtt": [table, "StreamArn"]}},
         {"Action": "events:PutEvents", "Effect": "Allow", "Resource": {"Fn::GetAtt": [bus, "Arn"]}},
         {"Action": "sqs:SendMessage", "Effect": "Allow", "Resource": {"Fn::GetAtt": [queue, "Arn"]}},
+        *invoke,
     ], key=str)
 
 
