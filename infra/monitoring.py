@@ -147,7 +147,9 @@ class Monitoring(Construct):
                     threshold=1,
                     description=f"The {function.spec.handler} function failed at least once in 5 minutes "
                     "outside its own error handling: a timeout, running out of memory, or a failure while "
-                    "loading. Callers got a 5XX. Read its log group for the request id.",
+                    "loading. " + ("Its pipe retries the batch, then dead-letters it." if function.spec.handler
+                                   in functions.enrichments else "Callers got a 5XX.")
+                    + " Read its log group for the request id.",
                 )
             self._alarm(
                 f"{name}Throttles",

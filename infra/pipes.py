@@ -75,8 +75,9 @@ class EventPipes(Construct):
             assumed_by=iam.ServicePrincipal(
                 "pipes.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": account}}
             ),
-            description=f"The {spec.detail_type} pipe: read the badges stream, put events on the bus, "
-            "dead-letter to its queue",
+            description=f"The {spec.detail_type} pipe: read the badges stream, "
+            + ("invoke its enrichment, " if spec.enrichment else "")
+            + "put events on the bus, dead-letter to its queue",
         )
         role.add_to_principal_policy(iam.PolicyStatement(actions=list(STREAM_ACTIONS), resources=[stream_arn]))
         role.add_to_principal_policy(iam.PolicyStatement(actions=["events:PutEvents"],
