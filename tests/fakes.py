@@ -6,8 +6,28 @@ from dataclasses import asdict
 from badges.domain.badges import Badge
 from badges.domain.errors import BadgeNameTaken, GroupNameTaken, GroupNotFound
 from badges.domain.groups import Group
+from badges.domain.paging import MAX_OFFSET_ITEMS, PageRequest, total_pages
 from badges.store.pagination import PageTokens
 from badges.store.ports import BadgeFilters, Page, StaleWrite
+
+
+def paged(found: list, key, org_id: int, query: dict, request: PageRequest, tokens: PageTokens, prefix: str) -> Page:
+    """The adapter's paging over a list already filtered and in id order: by offset among the first
+    MAX_OFFSET_ITEMS, or `size` after a token."""
+    if request.order == "DESC":
+        found = found[::-1]
+    if request.token:
+        after = tokens.open(request.token, org_id, query, prefix)[len(prefix):]
+        rest = [x for x in found if (key(x) > after if request.order == "ASC" else key(x) < after)]
+        page = rest[:request.size]
+        more = len(rest) > request.size
+        return Page(page, tokens.seal(org_id, query, prefix + key(page[-1])) if more else None, size=request.size)
+    found = found[:MAX_OFFSET_ITEMS]
+    first = request.page * request.size
+    page = found[first:first + request.size]
+    more = len(found) > first + request.size
+    return Page(page, tokens.seal(org_id, query, prefix + key(page[-1])) if more else None, page=request.page,
+                size=request.size, total=len(found), total_pages=total_pages(len(found), request.size))
 
 
 class InMemoryGroupStore:
@@ -35,13 +55,13 @@ class InMemoryGroupStore:
             self.names[(new.org_id, new.name)] = new.id
         self.groups[(new.org_id, new.id)] = new
 
-    def list_groups(self, org_id: int, limit: int, token: str | None) -> Page[Group]:
-        query = {"list": "groups", "limit": limit}
-        after = self.tokens.open(token, org_id, query, "GROUP#")[len("GROUP#"):] if token else ""
-        ids = sorted(gid for (org, gid) in self.groups if org == org_id and gid > after)
-        page = ids[:limit]
-        next_token = self.tokens.seal(org_id, query, "GROUP#" + page[-1]) if len(ids) > limit else None
-        return Page([self.groups[(org_id, gid)] for gid in page], next_token)
+    def list_groups(self, org_id: int, request: PageRequest) -> Page[Group]:
+        found = sorted((g for (org, _), g in self.groups.items() if org == org_id), key=lambda g: g.id)
+        return paged(found, lambda g: g.id, org_id, {"list": "groups", **request.query()}, request, self.tokens,
+                     "GROUP#")
+
+    def group_names(self, org_id: int, group_ids: list[str]) -> dict[str, str]:
+        return {gid: self.groups[(org_id, gid)].name for gid in group_ids if (org_id, gid) in self.groups}
 
 
 class InMemoryBadgeStore:
@@ -88,18 +108,23 @@ class InMemoryBadgeStore:
     def counts(self, org_id: int, badge_ids: list[str]) -> dict[str, tuple[int, int]]:
         return {bid: (b.earnedCount, b.issuedCount) for bid in badge_ids if (b := self.badges.get((org_id, bid)))}
 
-    def list_badges(self, org_id: int, filters: BadgeFilters, now, limit: int, token: str | None,
+    def list_badges(self, org_id: int, filters: BadgeFilters, now, request: PageRequest,
                     counted: bool = True) -> Page[Badge]:
-        query = {"list": "badges", "limit": limit, **asdict(filters)}
-        after = self.tokens.open(token, org_id, query, "BADGE#")[len("BADGE#"):] if token else ""
-        found = [b for b in self.all_badges(org_id, filters, now) if b.id > after]
-        page = found[:limit]
-        return Page(page, self.tokens.seal(org_id, query, "BADGE#" + page[-1].id) if len(found) > limit else None)
+        query = {"list": "badges", **request.query(), **asdict(filters)}
+        return paged(self.all_badges(org_id, filters, now), lambda b: b.id, org_id, query, request, self.tokens,
+                     "BADGE#")
 
     def all_badges(self, org_id: int, filters: BadgeFilters, now) -> list[Badge]:
         def matches(badge: Badge) -> bool:
             d = badge.definition
-            return ((not filters.status or badge.status(now) == filters.status)
+            statuses = filters.statuses or ((filters.status,) if filters.status else ())
+            claimed = badge.active_claim_owners()
+            return ((not statuses or badge.status(now) in statuses)
+                    and (filters.active is None or d.active == filters.active)
+                    and (not filters.claimed_by or filters.claimed_by in claimed)
+                    and (not filters.unclaimed or not claimed)
+                    and (filters.starts_from is None or d.startOn >= filters.starts_from)
+                    and (filters.expires_by is None or d.expiresOn <= filters.expires_by)
                     and (not filters.earn_type or d.earnType == filters.earn_type)
                     and (not filters.owner or filters.owner in d.restrictedToOwners)
                     and (not filters.name or filters.name.lower() in d.name.lower())

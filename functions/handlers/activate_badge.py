@@ -5,9 +5,8 @@ from aws_lambda_powertools.event_handler import Depends
 
 from badges.api.envelope import Envelope
 from badges.api.resolver import build_resolver, current_caller, entrypoint
-from badges.domain.badges import BadgeView
+from badges.domain.badges import Activation
 from badges.domain.identity import Caller
-from badges.domain.values import now
 from badges.service import badges
 from badges.store.dynamo import badge_store
 
@@ -15,8 +14,9 @@ app = build_resolver()
 
 
 @app.put("/api_gateway/v1/badges/badgeMeta/<badgeId>/activate")
-def activate_badge(badgeId: str, caller: Annotated[Caller, Depends(current_caller)]) -> Envelope[BadgeView]:
-    return Envelope(data=BadgeView.of(badges.set_active(badgeId, True, caller, badge_store()), now()))
+def activate_badge(badgeId: str, caller: Annotated[Caller, Depends(current_caller)]) -> Envelope[Activation]:
+    badge = badges.set_active(badgeId, True, caller, badge_store())
+    return Envelope(data=Activation(id=badge.id, isActive=badge.definition.active))
 
 
 lambda_handler = entrypoint(app)

@@ -2,6 +2,7 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from badges.api.envelope import Envelope
 from badges.api.resolver import build_resolver, current_caller, entrypoint
@@ -15,8 +16,14 @@ app = build_resolver()
 
 
 @app.get("/api_gateway/v1/badges/badgeMeta/<badgeId>")
-def get_badge(badgeId: str, caller: Annotated[Caller, Depends(current_caller)]) -> Envelope[BadgeView]:
-    return Envelope(data=BadgeView.of(badges.get_badge(badgeId, caller, badge_store()), now()))
+def get_badge(
+    badgeId: str,
+    caller: Annotated[Caller, Depends(current_caller)],
+    includeStatistics: Annotated[bool, Query(description="false leaves issuedCount and earnedCount out (and "
+                                                         "skips reading them).")] = True,
+) -> Envelope[BadgeView]:
+    badge = badges.get_badge(badgeId, caller, badge_store(), counted=includeStatistics)
+    return Envelope(data=BadgeView.of(badge, now(), statistics=includeStatistics))
 
 
 lambda_handler = entrypoint(app)

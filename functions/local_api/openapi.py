@@ -43,6 +43,7 @@ REFUSALS: dict[str, tuple[Err, ...]] = {
     "generate_token": (Err.UNAUTHORIZED,),  # a wrong key or secret, checked by the route itself
     "get_group": (Err.GROUP_NOT_FOUND,),
     "update_group": (Err.GROUP_NOT_FOUND,),
+    "update_group_post": (Err.GROUP_NOT_FOUND,),
     "create_badge": (Err.GROUP_NOT_FOUND,),  # badgeGroupId
     "update_badge": (Err.BADGE_NOT_FOUND, Err.GROUP_NOT_FOUND),
     "get_badge": (Err.BADGE_NOT_FOUND,),

@@ -75,7 +75,7 @@ def test_every_badge_route_is_walled_by_org(dynamodb):
         assert status == 404, route
         assert answer["errors"][0]["message"] == "Passed badge is not found"
     _, listed, _ = call(list_badges, "GET", "/badgeMeta", org=2)
-    assert listed["data"]["items"] == []
+    assert listed["data"]["metaBasicDetails"] == []
     _, mine, _ = call(get_badge, "GET", path, org=1)
     assert mine["data"] == badge
 
@@ -83,11 +83,14 @@ def test_every_badge_route_is_walled_by_org(dynamodb):
 def test_activate_and_deactivate_switch_only_the_flag(dynamodb):
     badge = create(body(active=True))
     _, off, _ = call(deactivate_badge, "PUT", f"/badgeMeta/{badge['id']}/deactivate", user=5)
-    assert off["data"]["active"] is False and off["data"]["lastUpdatedBy"] == 5
-    assert {k: v for k, v in off["data"].items() if not k.startswith(("active", "lastUpdated"))} == {
+    assert off["data"] == {"id": badge["id"], "isActive": False}  # as Capillary answers
+    _, now_off, _ = call(get_badge, "GET", f"/badgeMeta/{badge['id']}")
+    assert now_off["data"]["active"] is False and now_off["data"]["lastUpdatedBy"] == 5
+    assert {k: v for k, v in now_off["data"].items() if not k.startswith(("active", "lastUpdated"))} == {
         k: v for k, v in badge.items() if not k.startswith(("active", "lastUpdated"))}
+    assert item_of(dynamodb, badge["id"])["active"] == {"BOOL": False}
     _, on, _ = call(activate_badge, "PUT", f"/badgeMeta/{badge['id']}/activate")
-    assert on["data"]["active"] is True
+    assert on["data"] == {"id": badge["id"], "isActive": True}
     assert item_of(dynamodb, badge["id"])["active"] == {"BOOL": True}
 
 
@@ -174,17 +177,17 @@ def test_the_list_filters(catalogue, query, expected):
     made, _ = catalogue
     status, answer, _ = call(list_badges, "GET", "/badgeMeta" + query)
     assert status == 200
-    assert sorted(b["id"] for b in answer["data"]["items"]) == sorted(made[k]["id"] for k in expected)
+    assert sorted(b["id"] for b in answer["data"]["metaBasicDetails"]) == sorted(made[k]["id"] for k in expected)
 
 
 def test_the_list_filters_by_group_and_pages_with_filters(catalogue):
     made, group_id = catalogue
     _, answer, _ = call(list_badges, "GET", f"/badgeMeta?groupId={group_id}")
-    assert [b["id"] for b in answer["data"]["items"]] == [made["grouped"]["id"]]
+    assert [b["id"] for b in answer["data"]["metaBasicDetails"]] == [made["grouped"]["id"]]
     seen, query = [], "?limit=1&status=UPCOMING"
     for _ in range(10):
         _, answer, _ = call(list_badges, "GET", "/badgeMeta" + query)
-        seen += [b["id"] for b in answer["data"]["items"]]
+        seen += [b["id"] for b in answer["data"]["metaBasicDetails"]]
         if not answer["data"]["nextToken"]:
             break
         query = f"?limit=1&status=UPCOMING&nextToken={answer['data']['nextToken']}"

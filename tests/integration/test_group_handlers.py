@@ -118,7 +118,7 @@ def test_the_list_pages_through_the_org_with_an_opaque_token(dynamodb):
     for _ in range(10):
         status, body, _ = call(list_groups, "GET", "/group" + query, org=1)
         assert status == 200
-        seen += [g["id"] for g in body["data"]["items"]]
+        seen += [g["id"] for g in body["data"]["badgeGroups"]]
         if not body["data"]["nextToken"]:
             break
         query = f"?limit=2&nextToken={body['data']['nextToken']}"

@@ -5,6 +5,7 @@ import pytest
 
 from badges.domain.errors import GroupNameTaken, InvalidPageToken
 from badges.domain.groups import Group
+from badges.domain.paging import PageRequest
 from badges.store.dynamo import DynamoGroupStore
 from badges.store.pagination import PageTokens
 from badges.store.ports import StaleWrite
@@ -73,7 +74,7 @@ def test_pages_cover_the_org_once_and_never_the_locks(store):
     store.add_group(group("b0", "G0", org=2))
     seen, token = [], None
     while True:
-        page = store.list_groups(1, 2, token)
+        page = store.list_groups(1, PageRequest(size=2, token=token))
         seen += [g.id for g in page.items]
         if not (token := page.next_token):
             break
@@ -83,18 +84,20 @@ def test_pages_cover_the_org_once_and_never_the_locks(store):
 def test_a_token_cannot_leave_the_callers_org(store):
     store.add_group(group("a1", "G", org=1))
     store.add_group(group("a2", "H", org=1))
-    token = store.list_groups(1, 1, None).next_token
+    token = store.list_groups(1, PageRequest(size=1, token=None)).next_token
     with pytest.raises(InvalidPageToken):
-        store.list_groups(2, 1, token)
-    assert [g.id for g in store.list_groups(1, 1, token).items] == ["a2"]
+        store.list_groups(2, PageRequest(size=1, token=token))
+    assert [g.id for g in store.list_groups(1, PageRequest(size=1, token=token)).items] == ["a2"]
 
 
 def test_a_sealed_token_must_still_name_a_group(dynamodb):
     tokens = PageTokens(key=lambda: b"known-key")
     store = DynamoGroupStore(RetryingClient(dynamodb), "test-badges", tokens)
     store.add_group(group("a1", "G"))
-    lock = tokens.seal(1, {"list": "groups", "limit": 10}, "NAME#GROUP#G")  # only a bug could seal this
+    # only a bug could seal this
+    lock = tokens.seal(1, {"list": "groups", **PageRequest(size=10).query()}, "NAME#GROUP#G")
     with pytest.raises(InvalidPageToken):
-        store.list_groups(1, 10, lock)
+        store.list_groups(1, PageRequest(size=10, token=lock))
     with pytest.raises(InvalidPageToken):
-        store.list_groups(1, 10, "eyJhZnRlciI6Ik5BTUUjR1JPVVAjRyJ9")  # the old unsigned {"after":"NAME#GROUP#G"}
+        # the old unsigned {"after":"NAME#GROUP#G"}
+        store.list_groups(1, PageRequest(size=10, token="eyJhZnRlciI6Ik5BTUUjR1JPVVAjRyJ9"))

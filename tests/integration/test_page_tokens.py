@@ -37,13 +37,14 @@ def test_deployed_tokens_are_sealed_with_the_secret_read_once(secret):
         call(create_group, "POST", "/group", {"name": f"G{i}", "rank": i})
     _, first, _ = call(list_groups, "GET", "/group?limit=1")
     token = first["data"]["nextToken"]
-    assert unseal(token, SECRET_VALUE.encode(), 100458, {"list": "groups", "limit": 1}, int(now())) \
+    query = {"list": "groups", "size": 1, "order": "ASC", "sortOn": "ID"}
+    assert unseal(token, SECRET_VALUE.encode(), 100458, query, int(now())) \
         .startswith("GROUP#")
 
     boto3.client("secretsmanager", region_name="us-east-1").delete_secret(SecretId=secret,
                                                                            ForceDeleteWithoutRecovery=True)
     status, second, _ = call(list_groups, "GET", f"/group?limit=1&nextToken={token}")  # the key read is kept
-    assert status == 200 and second["data"]["items"][0]["name"] == "G1"
+    assert status == 200 and second["data"]["badgeGroups"][0]["name"] == "G1"
 
 
 def test_a_token_from_another_org_or_page_size_is_1003(secret):

@@ -4,6 +4,7 @@ import pytest
 from badges.domain.errors import BadgesError, GroupNameTaken, GroupNotFound
 from badges.domain.groups import GroupRequest
 from badges.domain.identity import Caller
+from badges.domain.paging import PageRequest
 from badges.service import groups
 from tests.fakes import InMemoryGroupStore
 
@@ -81,7 +82,7 @@ def test_listing_walks_every_page_of_the_callers_org_only(store):
     groups.create_group(req("other"), BOB, store)
     seen, token = [], None
     while True:
-        page = groups.list_groups(ALICE, store, limit=2, token=token)
+        page = groups.list_groups(ALICE, store, PageRequest(size=2, token=token))
         seen += [g.id for g in page.items]
         token = page.next_token
         if token is None:
@@ -91,5 +92,5 @@ def test_listing_walks_every_page_of_the_callers_org_only(store):
 
 def test_a_page_token_that_is_not_ours_is_refused(store):
     with pytest.raises(BadgesError) as refused:
-        groups.list_groups(ALICE, store, limit=2, token="not-a-token")
+        groups.list_groups(ALICE, store, PageRequest(size=2, token="not-a-token"))
     assert refused.value.details[0].code == 1003

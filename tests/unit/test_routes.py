@@ -17,7 +17,7 @@ def test_each_handler_registers_exactly_its_route(route):
 
 def test_known_paths_list_their_methods_and_unknown_paths_none():
     assert allowed_methods(f"{BASE_PATH}/group") == ["GET", "POST"]
-    assert allowed_methods(f"{BASE_PATH}/group/abc") == ["GET", "PUT"]
+    assert allowed_methods(f"{BASE_PATH}/group/abc") == ["GET", "POST", "PUT"]
     assert allowed_methods(f"{BASE_PATH}/group/abc/extra") == []
     assert find_route("GET", f"{BASE_PATH}/group/abc").handler == "get_group"
     assert find_route("DELETE", f"{BASE_PATH}/group/abc") is None

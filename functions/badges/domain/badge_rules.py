@@ -63,6 +63,8 @@ def definition_of(request: BadgeRequest, now: Decimal, migration: bool, previous
     start_changed = previous is None or start != previous.definition.startOn
     if start is not None and start_changed and (start < now - HUNDRED_YEARS or (start < now and not migration)):
         problems.add(Err.START_IN_PAST, "startOn")
+    if previous is not None and end is not None and end <= now and not migration:
+        problems.add(Err.EXPIRY_IN_PAST, "expiresOn")  # an update may not end a badge in the past (spec: PUT)
 
     owners = _owners(request, problems)
     if problems.require(request.earnedBadgeExpiry, "earnedBadgeExpiry"):

@@ -33,7 +33,9 @@ from badges.domain.enums import (
     lenient,
 )
 from badges.domain.fields import MAX_NAME, MAX_URL, Count, Id, Int32, Long, Text
+from badges.domain.paging import Pagination
 from badges.domain.values import parse_time, to_epoch, to_iso
+from badges.domain.windows import fixed_window_end, fixed_window_start
 
 
 def _time(value: Any) -> Any:
@@ -296,8 +298,16 @@ class ExpiryView(OmitsNulls):
     value: int | None = OMIT
 
 
+class CycleView(BaseModel):
+    """The fixed window that holds the present moment."""
+
+    startDate: float
+    endDate: float
+
+
 class ConstraintView(OmitsNulls):
-    """A constraint with its full type; fixed windows also carry referenceId, startDate, endDate, cycleStatus."""
+    """A constraint with its full type; fixed windows also carry referenceId, startDate, endDate, cycleStatus and,
+    while the badge is LIVE, currentCycle."""
 
     constraintType: str
     referenceId: str | None = OMIT
@@ -316,6 +326,7 @@ class ConstraintView(OmitsNulls):
     cycleStatus: str | None = OMIT
     startDate: float | None = OMIT
     endDate: float | None = OMIT
+    currentCycle: CycleView | None = OMIT
 
 
 class OwnershipView(BaseModel):
@@ -327,6 +338,7 @@ class BadgeView(OmitsNulls):
     """A badge as the API answers it: the spec's response fields, ISO twins of every time, derived status."""
 
     id: str
+    badgeNumericId: int | None = None  # Capillary's numeric id; the project's ids are strings only
     orgId: int
     name: str
     description: str | None
@@ -345,8 +357,8 @@ class BadgeView(OmitsNulls):
     badgeGroupId: str | None
     badgeRank: int | None
     earnType: str
-    issuedCount: int
-    earnedCount: int
+    issuedCount: int | None = OMIT  # left out without statistics
+    earnedCount: int | None = OMIT
     status: str
     createdOn: float
     createdOnISO: str
@@ -359,9 +371,9 @@ class BadgeView(OmitsNulls):
     active: bool
 
     @classmethod
-    def of(cls, badge: Badge, now: Decimal) -> BadgeView:
+    def of(cls, badge: Badge, now: Decimal, statistics: bool = True, **extra: Any) -> BadgeView:
         d, status = badge.definition, badge.status(now)
-        return cls(
+        return cls(**extra,
             id=badge.id, orgId=badge.orgId, name=d.name, description=d.description,
             startOn=to_epoch(d.startOn), startOnISO=to_iso(d.startOn),
             expiresOn=to_epoch(d.expiresOn), expiresOnISO=to_iso(d.expiresOn),
@@ -369,10 +381,12 @@ class BadgeView(OmitsNulls):
             issuedBadgeExpiry=_expiry_view(d.issuedBadgeExpiry) if d.issuedBadgeExpiry else None,
             images=d.images,
             ownership=OwnershipView(restrictedToOwners=d.restrictedToOwners, claims=badge.claims),
-            customerConstraints=[_constraint_view(c, "CUSTOMER_BADGE_", d, status) for c in d.customerConstraints],
-            badgeConstraints=[_constraint_view(c, "BADGE_", d, status) for c in d.badgeConstraints],
+            customerConstraints=[_constraint_view(c, "CUSTOMER_BADGE_", d, status, now)
+                                 for c in d.customerConstraints],
+            badgeConstraints=[_constraint_view(c, "BADGE_", d, status, now) for c in d.badgeConstraints],
             benefits=d.benefits, tags=d.tags, badgeGroupId=d.badgeGroupId, badgeRank=d.badgeRank,
-            earnType=d.earnType.value, issuedCount=badge.issuedCount, earnedCount=badge.earnedCount,
+            earnType=d.earnType.value, issuedCount=badge.issuedCount if statistics else None,
+            earnedCount=badge.earnedCount if statistics else None,
             status=status.value,
             createdOn=to_epoch(badge.createdOn), createdOnISO=to_iso(badge.createdOn), createdBy=badge.createdBy,
             lastUpdatedOn=to_epoch(badge.lastUpdatedOn), lastUpdatedOnISO=to_iso(badge.lastUpdatedOn),
@@ -398,17 +412,36 @@ def constraint_reference_id(prefix: str, constraint: Constraint) -> str:
 
 
 def _constraint_view(constraint: Constraint, prefix: str, badge: BadgeDefinition,
-                     status: BadgeStatus) -> ConstraintView:
+                     status: BadgeStatus, now: Decimal) -> ConstraintView:
     fields = constraint.model_dump(exclude_none=True, mode="json")
     fields["constraintType"] = prefix + constraint.constraintType
     if constraint.constraintType == ConstraintKind.FIXED_WINDOW:
         fields |= {"referenceId": constraint_reference_id(prefix, constraint), "cycleStatus": status.value,
                    "startDate": to_epoch(badge.startOn), "endDate": to_epoch(badge.expiresOn)}
+        if status == BadgeStatus.LIVE and constraint.durationType is not None:
+            window = (constraint.durationType, badge.startOn, now, constraint.refreshRate,
+                      constraint.startDayOfTheWeek)
+            fields["currentCycle"] = CycleView(startDate=to_epoch(fixed_window_start(*window)),
+                                               endDate=to_epoch(min(fixed_window_end(*window), badge.expiresOn)))
     return ConstraintView(**fields)
 
 
-class BadgePage(BaseModel):
-    """One page of badges; pass `nextToken` back as the `nextToken` query parameter for the next page."""
+class Activation(BaseModel):
+    """What PUT /badgeMeta/{badgeId}/activate and /deactivate answer."""
 
-    items: list[BadgeView]
+    id: str
+    isActive: bool
+
+
+class BadgeListItem(BadgeView):
+    """A badge as GET /badgeMeta lists it: with its group's name."""
+
+    badgeGroupName: str | None = None
+
+
+class BadgePage(BaseModel):
+    """One page of badges, as Capillary answers it; `nextToken` (the project's) continues after it."""
+
+    metaBasicDetails: list[BadgeListItem]
+    pagination: Pagination
     nextToken: str | None = None

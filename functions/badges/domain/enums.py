@@ -119,6 +119,24 @@ class DateOperator(StrEnum):
     GREATER_THAN = "GREATER_THAN"
 
 
+class SortOrder(StrEnum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+class BadgeSort(StrEnum):
+    ID = "ID"
+    NAME = "NAME"
+    START_DATE = "START_DATE"
+
+
+class BadgeAction(StrEnum):
+    """GET /badgeMeta's `action`: whether a badge is switched on."""
+
+    ACTIVATED = "ACTIVATED"
+    DE_ACTIVATED = "DE_ACTIVATED"
+
+
 class BenefitType(StrEnum):
     COUPON = "COUPON"
     LOYALTY_POINTS = "LOYALTY_POINTS"

@@ -36,6 +36,7 @@ class Err(Enum):
     START_AFTER_END = ErrorSpec(720, "Start Date should be before End Date", 400)
     START_IN_PAST = ErrorSpec(722, "Start Date cannot be past date", 400)
     START_FROZEN = ErrorSpec(723, "Start Date cannot change once the badge is live", 400)
+    EXPIRY_IN_PAST = ErrorSpec(724, "Expiry Date cannot be past date", 400)
     BADGE_NAME_TAKEN = ErrorSpec(725, "Badge name cannot be duplicate", 400)
     OWNER_REQUIRED = ErrorSpec(728, "Atleast one owner is required", 400)
     GROUP_RANK_MANDATORY = ErrorSpec(732, "Group Rank is Mandatory.", 400)

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from badges.domain.errors import Err
 from badges.domain.fields import MAX_NAME, Int32, not_blank, required
 from badges.domain.identity import Caller
+from badges.domain.paging import Pagination
 from badges.domain.values import new_id, to_epoch, to_iso
 
 GroupName = Annotated[str, Field(min_length=1, max_length=MAX_NAME), AfterValidator(not_blank)]
@@ -80,7 +81,8 @@ class GroupView(BaseModel):
 
 
 class GroupPage(BaseModel):
-    """One page of groups; pass `nextToken` back as the `nextToken` query parameter for the next page."""
+    """One page of groups, as Capillary answers it; `nextToken` (the project's) continues after it."""
 
-    items: list[GroupView]
+    badgeGroups: list[GroupView]
+    pagination: Pagination
     nextToken: str | None = None

@@ -75,3 +75,15 @@ def rolling_window_ends(day: date, unit: Period, length: int) -> list[date]:
         ends.append(end)
         end += timedelta(days=1)
     return ends
+
+
+def fixed_window_end(duration: Period, badge_start: Decimal, event: Decimal, refresh_days: int | None = None,
+                     week_starts_on: DayOfWeek | None = None) -> Decimal:
+    """The end (exclusive) of the fixed window holding `event`: where the next window starts."""
+    start = fixed_window_start(duration, badge_start, event, refresh_days, week_starts_on)
+    if duration == Period.DAYS:
+        return start + DAY * (refresh_days or 1)
+    if duration == Period.WEEKS:
+        # the first, partial week ends at the first week boundary, at most a week on
+        return fixed_window_start(duration, badge_start, start + WEEK, refresh_days, week_starts_on)
+    return epoch_of(add_months(day_of(start).replace(day=1), 1))

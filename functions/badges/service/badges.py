@@ -8,6 +8,7 @@ from badges.domain.badge_rules import counting_changes, definition_of
 from badges.domain.badges import Badge, BadgeRequest, BadgeUpdateRequest
 from badges.domain.errors import BadgeNotFound, Err, ErrorDetail, ServiceUnavailable, ValidationFailed
 from badges.domain.identity import Caller
+from badges.domain.paging import PageRequest
 from badges.domain.values import new_id, now
 from badges.service.custom_fields import active_definitions
 from badges.store.ports import BadgeFilters, BadgeStore, CustomFieldStore, Page, StaleWrite
@@ -34,9 +35,11 @@ def create_badge(request: BadgeRequest, caller: Caller, store: BadgeStore, migra
     return badge
 
 
-def get_badge(badge_id: str, caller: Caller, store: BadgeStore, reference: str = "badgeId") -> Badge:
-    """The caller's org's badge; 404 "Passed badge is not found" for any other id."""
-    badge = store.get_badge(caller.org_id, badge_id)
+def get_badge(badge_id: str, caller: Caller, store: BadgeStore, reference: str = "badgeId",
+              counted: bool = True) -> Badge:
+    """The caller's org's badge, with its counts unless not `counted`; 404 "Passed badge is not found" for any
+    other id."""
+    badge = store.get_badge(caller.org_id, badge_id, counted=counted)
     if badge is None:
         raise BadgeNotFound(reference)
     return badge
@@ -71,9 +74,10 @@ def set_active(badge_id: str, active: bool, caller: Caller, store: BadgeStore) -
     return _apply(badge_id, caller, store, switch)
 
 
-def list_badges(caller: Caller, store: BadgeStore, filters: BadgeFilters, limit: int, token: str | None) -> Page[Badge]:
-    """One page of the caller's org's badges matching the filters, oldest first."""
-    return store.list_badges(caller.org_id, filters, now(), limit, token)
+def list_badges(caller: Caller, store: BadgeStore, filters: BadgeFilters, request: PageRequest) -> Page[Badge]:
+    """The page of the caller's org's badges matching the filters that the request asks for; 1002 for a page
+    beyond the offset bound."""
+    return store.list_badges(caller.org_id, filters, now(), request.check())
 
 
 def _apply(badge_id: str, caller: Caller, store: BadgeStore, change: Callable[[Badge, Decimal], Badge],

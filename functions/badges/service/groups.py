@@ -4,6 +4,7 @@ from __future__ import annotations
 from badges.domain.errors import GroupNotFound, ServiceUnavailable
 from badges.domain.groups import Group, GroupRequest
 from badges.domain.identity import Caller
+from badges.domain.paging import PageRequest
 from badges.domain.values import now
 from badges.store.ports import GroupStore, Page, StaleWrite
 
@@ -39,6 +40,7 @@ def update_group(group_id: str, request: GroupRequest, caller: Caller, store: Gr
     raise ServiceUnavailable()
 
 
-def list_groups(caller: Caller, store: GroupStore, limit: int, token: str | None) -> Page[Group]:
-    """One page of the caller's org's groups, oldest first."""
-    return store.list_groups(caller.org_id, limit, token)
+def list_groups(caller: Caller, store: GroupStore, request: PageRequest) -> Page[Group]:
+    """The page of the caller's org's groups the request asks for, oldest first (ASC) or newest first (DESC);
+    1002 for a page beyond the offset bound."""
+    return store.list_groups(caller.org_id, request.check())

@@ -20,6 +20,8 @@ from badges.domain.custom_fields import CustomField, CustomFieldRegistry
 from badges.domain.errors import BadgeNameTaken, BadgesError, Err, GroupNameTaken, GroupNotFound, ServiceUnavailable
 from badges.domain.groups import Group
 from badges.domain.org_meta import OrgMeta, TagDefinition
+from badges.domain.paging import PageRequest
+from badges.store.listing import page_of, read_listing
 from badges.store.pagination import PageTokens
 from badges.store.ports import BadgeFilters, ClaimRefused, OrgMetaExists, Page, StaleWrite
 from badges.store.retry import CONNECT_TIMEOUT, READ_TIMEOUT, RetryingClient, cancellation_codes
@@ -246,13 +248,23 @@ class DynamoGroupStore:
                 raise GroupNameTaken(new.name) from refused
             raise StaleWrite(new.id) from refused
 
-    def list_groups(self, org_id: int, limit: int, token: str | None) -> Page[Group]:
-        """A page of the org's groups; its token opens only for this org and this limit, for a day."""
-        query = {"list": "groups", "limit": limit}
-        after = self._tokens.open(token, org_id, query, GROUP_PREFIX) if token else None
-        items, last = query_page(self._client, self._table, org_id, GROUP_PREFIX, limit, after)
-        return Page(items=[self._group_of(item) for item in items],
-                    next_token=self._tokens.seal(org_id, query, last) if last else None)
+    def list_groups(self, org_id: int, request: PageRequest) -> Page[Group]:
+        """The page of the org's groups the request asks for; its token opens only for this org, this size and
+        this order, for a day. Reads at most MAX_OFFSET_ITEMS groups (see store.listing)."""
+        query = {"list": "groups", **request.query()}
+        after = self._tokens.open(request.token, org_id, query, GROUP_PREFIX) if request.token else None
+        read = read_listing(self._client, _listing_query(self._table, org_id, GROUP_PREFIX), org_key(org_id),
+                            request.order == "ASC", after, want=request.size if request.token else None)
+        page = page_of(read, request)
+        return Page(items=[self._group_of(item) for item in page.items],
+                    next_token=self._tokens.seal(org_id, query, page.next_after) if page.next_after else None,
+                    page=page.page, size=request.size, total=page.total, total_pages=page.total_pages)
+
+    def group_names(self, org_id: int, group_ids: list[str]) -> dict[str, str]:
+        """Each of these groups' name, for those of the org that exist."""
+        keys = [self._group_key(org_id, gid) for gid in dict.fromkeys(group_ids) if len(gid) <= MAX_ID_LENGTH]
+        return {item["id"]["S"]: item["name"]["S"]
+                for item in get_many(self._client, self._table, keys, consistent=False)}
 
 
 @cache
@@ -449,16 +461,29 @@ class DynamoBadgeStore:
                     raise ClaimRefused(after) from refused
         raise ServiceUnavailable()
 
-    def list_badges(self, org_id: int, filters: BadgeFilters, now: Decimal, limit: int,
-                    token: str | None, counted: bool = True) -> Page[Badge]:
-        """A page of the org's matching badges; its token opens only for this org, these filters and this limit,
-        for a day."""
-        query = {"list": "badges", "limit": limit, **asdict(filters)}
-        after = self._tokens.open(token, org_id, query, BADGE_PREFIX) if token else None
-        items, last = query_page(self._client, self._table, org_id, BADGE_PREFIX, limit, after,
-                                 **_badge_filter(filters, now))
+    def list_badges(self, org_id: int, filters: BadgeFilters, now: Decimal, request: PageRequest,
+                    counted: bool = True) -> Page[Badge]:
+        """The page of the org's matching badges the request asks for; its token opens only for this org, these
+        filters and this size, order and sort, for a day. Reads at most MAX_OFFSET_ITEMS badges' keys and the
+        attributes they sort and filter on (see store.listing), then the page's badges by key."""
+        query = {"list": "badges", **request.query(), **asdict(filters)}
+        after = self._tokens.open(request.token, org_id, query, BADGE_PREFIX) if request.token else None
+        listing = {**_listing_query(self._table, org_id, BADGE_PREFIX, _badge_filter(filters, now)),
+                   "ProjectionExpression": "pk, sk, id, #n, startOn, claims"}
+        listing["ExpressionAttributeNames"] = {**listing.get("ExpressionAttributeNames", {}), "#n": "name"}
+        read = read_listing(self._client, listing, org_key(org_id), request.order == "ASC" or request.sort_on != "ID",
+                            after, want=request.size if request.token else None, keep=_claims_filter(filters))
+        sort_key = {"NAME": lambda item: item["name"]["S"],
+                    "START_DATE": lambda item: Decimal(item["startOn"]["N"])}.get(request.sort_on)
+        page = page_of(read, request, sort_key)
+        ids = [item["id"]["S"] for item in page.items]
+        found = {item["id"]["S"]: item for item in
+                 get_many(self._client, self._table, [badge_key(org_id, bid) for bid in ids], consistent=False)}
+        items = [found[bid] for bid in ids if bid in found]  # one deleted since its key was read is left out
         badges = self._counted(org_id, items) if counted else [self._badge_of(item) for item in items]
-        return Page(items=badges, next_token=self._tokens.seal(org_id, query, last) if last else None)
+        return Page(items=badges,
+                    next_token=self._tokens.seal(org_id, query, page.next_after) if page.next_after else None,
+                    page=page.page, size=request.size, total=page.total, total_pages=page.total_pages)
 
     def all_badges(self, org_id: int, filters: BadgeFilters, now: Decimal) -> list[Badge]:
         """Every matching badge of the org, without counts: the pages are walked here, so no token is made."""
@@ -471,9 +496,43 @@ class DynamoBadgeStore:
                 return found
 
 
+def _listing_query(table: str, org_id: int, prefix: str, expression: dict | None = None) -> dict:
+    """A Query of the org's items whose sort key starts with `prefix`, with a filter expression if given."""
+    expression = expression or {}
+    return {"TableName": table, "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)", **expression,
+            "ExpressionAttributeValues": {**to_item({":pk": org_key(org_id), ":prefix": prefix}),
+                                          **expression.get("ExpressionAttributeValues", {})}}
+
+
+def _claims_filter(filters: BadgeFilters):
+    """`claimedBy` and `unclaimed`, read from the claims map (whose keys are owner#reference) of each item."""
+    def keep(item: dict) -> bool:
+        claimed = {c["M"]["ownerType"]["S"] for c in item.get("claims", {}).get("M", {}).values()
+                   if c["M"].get("isActive", {}).get("BOOL")}
+        return ((not filters.claimed_by or filters.claimed_by in claimed)
+                and (not filters.unclaimed or not claimed))
+    return keep
+
+
 def _badge_filter(filters: BadgeFilters, now: Decimal) -> dict:
     """The FilterExpression and its values for GET /badgeMeta's filters; nothing for none."""
     conditions, values = [], {}
+    statuses = filters.statuses or ((filters.status,) if filters.status else ())
+    if statuses:
+        alternatives = [_STATUS_CONDITIONS[s] for s in dict.fromkeys(statuses)]
+        # DynamoDB refuses redundant parentheses: only several statuses are grouped
+        conditions.append(alternatives[0] if len(alternatives) == 1 else
+                          "(" + " OR ".join(f"({a})" for a in alternatives) + ")")
+        values[":now"] = now
+    if filters.active is not None:
+        conditions.append("active = :active")
+        values[":active"] = filters.active
+    if filters.starts_from is not None:
+        conditions.append("startOn >= :startsFrom")
+        values[":startsFrom"] = filters.starts_from
+    if filters.expires_by is not None:
+        conditions.append("expiresOn <= :expiresBy")
+        values[":expiresBy"] = filters.expires_by
     if filters.earn_type:
         conditions.append("earnType = :earnType")
         values[":earnType"] = filters.earn_type
@@ -486,11 +545,12 @@ def _badge_filter(filters: BadgeFilters, now: Decimal) -> dict:
     if filters.name:
         conditions.append("contains(nameLower, :name)")
         values[":name"] = filters.name.lower()
-    if filters.status:
-        conditions.append(_STATUS_CONDITIONS[filters.status])
-        values[":now"] = now
-    return {"FilterExpression": " AND ".join(conditions), "ExpressionAttributeValues": to_item(values)} \
-        if conditions else {}
+    if not conditions:
+        return {}
+    expression = {"FilterExpression": " AND ".join(conditions), "ExpressionAttributeValues": to_item(values)}
+    if filters.active is not None:
+        expression["ExpressionAttributeNames"] = {"#active": "active"}
+    return expression
 
 
 _WALK_PAGE = 100  # badges a query of all_badges asks for

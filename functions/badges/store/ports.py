@@ -10,14 +10,22 @@ from badges.domain.custom_fields import CustomFieldRegistry
 from badges.domain.groups import Group
 from badges.domain.limits import Limits
 from badges.domain.org_meta import OrgMeta
+from badges.domain.paging import PageRequest
 
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
+    """A page of a listing: by offset with its place among the items read (`total` counts those), or after a
+    token (page, total and total_pages None)."""
+
     items: list[T]
     next_token: str | None
+    page: int | None = None
+    size: int = 0
+    total: int | None = None
+    total_pages: int | None = None
 
 
 class StaleWrite(Exception):
@@ -43,9 +51,12 @@ class GroupStore(Protocol):
         """Write `new` over `old` if `old` is still what is stored (else StaleWrite); a rename moves the name
         reservation in the same transaction (GroupNameTaken if the new name is another group's)."""
 
-    def list_groups(self, org_id: int, limit: int, token: str | None) -> Page[Group]:
-        """Up to `limit` of the org's groups in creation order, from where `token` left off. The next token opens
-        only for this org and this limit, for a day; any other token is InvalidPageToken (1003)."""
+    def list_groups(self, org_id: int, request: PageRequest) -> Page[Group]:
+        """The page of the org's groups the request asks for, in creation order (or its reverse). The next token
+        opens only for this org and this size and order, for a day; any other token is InvalidPageToken (1003)."""
+
+    def group_names(self, org_id: int, group_ids: list[str]) -> dict[str, str]:
+        """Each of these groups' name, for those of the org that exist."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,12 @@ class BadgeFilters:
     owner: str | None = None
     name: str | None = None  # a case-insensitive part of the name
     group_id: str | None = None
+    statuses: tuple[str, ...] | None = None  # any of these (`status=LIVE,UPCOMING`)
+    active: bool | None = None  # `action` ACTIVATED / DE_ACTIVATED
+    claimed_by: str | None = None  # an owner type holding an active claim
+    unclaimed: bool | None = None  # True: no active claim at all
+    starts_from: Decimal | None = None  # startOn at or after
+    expires_by: Decimal | None = None  # expiresOn at or before
 
 
 class BadgeStore(Protocol):
@@ -78,11 +95,11 @@ class BadgeStore(Protocol):
         """Make the owner's claim active or not, in one transaction conditioned on the badge as read, which also
         gives every tally shard the badge's new version (ClaimRefused when not allowed)."""
 
-    def list_badges(self, org_id: int, filters: BadgeFilters, now, limit: int, token: str | None,
+    def list_badges(self, org_id: int, filters: BadgeFilters, now, request: PageRequest,
                     counted: bool = True) -> Page[Badge]:
-        """Up to `limit` of the org's badges matching the filters, in creation order, from where `token` left off;
-        with their counts unless not `counted`. The next token opens only for this org, these filters and this
-        limit, for a day; any other token is InvalidPageToken (1003)."""
+        """The page of the org's badges matching the filters that the request asks for; with their counts unless
+        not `counted`. The next token opens only for this org, these filters and this size, order and sort, for a
+        day; any other token is InvalidPageToken (1003)."""
 
     def all_badges(self, org_id: int, filters: BadgeFilters, now) -> list[Badge]:
         """Every one of the org's badges matching the filters, in creation order, without counts."""
