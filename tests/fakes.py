@@ -72,11 +72,16 @@ class InMemoryBadgeStore:
         self.names: dict[tuple[int, str], str] = {}
         self.groups = groups or InMemoryGroupStore()
         self.tokens = tokens or PageTokens()
+        self.numbers: dict[int, int] = {}
 
     def _check_group(self, badge: Badge) -> None:
         group_id = badge.definition.badgeGroupId
         if group_id and self.groups.get_group(badge.orgId, group_id) is None:
             raise GroupNotFound(group_id, reference="badgeGroupId")
+
+    def next_badge_number(self, org_id: int) -> int:
+        self.numbers[org_id] = self.numbers.get(org_id, 0) + 1
+        return self.numbers[org_id]
 
     def add_badge(self, badge: Badge) -> None:
         if (badge.orgId, badge.definition.name) in self.names:

@@ -37,7 +37,8 @@ def test_a_badge_is_walled_from_other_orgs(brand_a, brand_b):
     made = brand_a.post("/badgeMeta", badge(unique("mine"))).body["data"]
     assert brand_b.get(f"/badgeMeta/{made['id']}").status == 404
     assert brand_b.request("PUT", f"/badgeMeta/{made['id']}/deactivate").status == 404
-    assert brand_a.request("PUT", f"/badgeMeta/{made['id']}/deactivate").body["data"]["active"] is False
+    assert brand_a.request("PUT", f"/badgeMeta/{made['id']}/deactivate").body["data"] == {
+        "id": made["id"], "isActive": False}
 
 
 def test_concurrent_creates_of_one_badge_name_make_one_badge(brand_a):
@@ -46,7 +47,7 @@ def test_concurrent_creates_of_one_badge_name_make_one_badge(brand_a):
         replies = list(pool.map(lambda _: brand_a.post("/badgeMeta", badge(name)), range(attempts)))
     assert sorted(r.status for r in replies) == [200] + [400] * (attempts - 1)
     assert all(r.body["errors"][0]["code"] == 725 for r in replies if r.status == 400)
-    listed = brand_a.get(f"/badgeMeta?name={name}&limit=100").body["data"]["items"]
+    listed = brand_a.get(f"/badgeMeta?name={name}&limit=100").body["data"]["metaBasicDetails"]
     assert [b["name"] for b in listed] == [name]
 
 

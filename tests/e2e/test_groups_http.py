@@ -13,7 +13,7 @@ def all_groups(client: Client) -> list[dict]:
     while True:
         reply = client.get("/group?limit=100" + (f"&nextToken={token}" if token else ""))
         assert reply.status == 200
-        items += reply.body["data"]["items"]
+        items += reply.body["data"]["badgeGroups"]
         if not (token := reply.body["data"]["nextToken"]):
             return items
 

@@ -32,7 +32,7 @@ def groups(client: Client) -> list[dict]:
     found, token = [], None
     while True:
         page = client.get("/group?limit=100" + (f"&nextToken={token}" if token else "")).body["data"]
-        found += page["items"]
+        found += page["badgeGroups"]
         token = page.get("nextToken")
         if not token:
             return found
@@ -192,7 +192,7 @@ def test_a_badge_whose_earns_would_expire_past_any_date_is_refused(brand_a, expi
     name = unique("poison")
     reply = brand_a.post("/badgeMeta", {**a_badge(earnedBadgeExpiry=expiry), "name": name})
     assert refusal(reply)[0] == (1002, reference)
-    assert brand_a.get(f"/badgeMeta?name={name}").body["data"]["items"] == []
+    assert brand_a.get(f"/badgeMeta?name={name}").body["data"]["metaBasicDetails"] == []
 
 
 @pytest.mark.parametrize(("kind", "value", "days"), [("DAYS", 36_500, 36_500), ("MONTHS", 1_200, 36_524.25)])
@@ -304,7 +304,7 @@ def test_every_badge_string_and_list_has_a_bound(brand_a, fields, reference):
     name = fields.get("name") or unique("sized")
     reply = brand_a.post("/badgeMeta", a_badge(**{**fields, "name": name}))
     assert refusal(reply)[0] == (1002, reference)
-    assert brand_a.get(f"/badgeMeta?name={name[:200]}").body["data"]["items"] == []
+    assert brand_a.get(f"/badgeMeta?name={name[:200]}").body["data"]["metaBasicDetails"] == []
 
 
 # ---- 10. huge headers ------------------------------------------------------------------------------------------

@@ -36,7 +36,8 @@ def walk(client: Client, path: str) -> list[str]:
     for _ in range(1000):
         reply = client.get(path + (f"&nextToken={token}" if token else ""))
         assert reply.status == 200, reply.body
-        seen += [item["id"] for item in reply.body["data"]["items"]]
+        data = reply.body["data"]
+        seen += [item["id"] for item in data.get("badgeGroups", data.get("metaBasicDetails"))]
         if not (token := reply.body["data"]["nextToken"]):
             return seen
     raise AssertionError("the pages never ended")
@@ -112,7 +113,7 @@ def test_tokens_open_across_processes_only_with_the_same_key(credentials_file, b
     try:
         client = Client(second.url, "brand-a", "secret-a")
         reply = client.get(f"/group?limit=1&nextToken={token}")
-        assert reply.status == 200 and [g["id"] for g in reply.body["data"]["items"]] == made[1:2]
+        assert reply.status == 200 and [g["id"] for g in reply.body["data"]["badgeGroups"]] == made[1:2]
         assert client.get(f"/group?limit=1&nextToken={from_another_process}").body == REFUSED
     finally:
         second.stop()

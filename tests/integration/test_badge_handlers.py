@@ -39,7 +39,8 @@ def item_of(client, badge_id: str, org: int = 100458) -> dict:
 def test_a_badge_is_stored_with_its_name_reserved(dynamodb):
     badge = create(body())
     keys = sorted(i["sk"]["S"] for i in stored(dynamodb))
-    assert keys == [f"BADGE#{badge['id']}", "NAME#BADGE#Pet lover"]
+    assert keys == [f"BADGE#{badge['id']}", "NAME#BADGE#Pet lover", "SEQ#BADGE"]  # SEQ: the org's badge counter
+    assert badge["badgeNumericId"] == 1 and item_of(dynamodb, badge["id"])["numericId"] == {"N": "1"}
     assert "earnedCount" not in item_of(dynamodb, badge["id"])  # counts live on the tallies, made by earns
     assert (badge["earnedCount"], badge["issuedCount"]) == (0, 0)
     assert badge["status"] == "UPCOMING" and badge["ownership"]["claims"] == []

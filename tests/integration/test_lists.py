@@ -9,6 +9,7 @@ from badges.domain.paging import MAX_OFFSET_ITEMS
 from badges.store import listing
 from handlers import (
     claim_badge,
+    create_badge,
     create_group,
     deactivate_badge,
     get_badge,
@@ -180,13 +181,25 @@ def test_a_bad_status_in_the_list_is_400(dynamodb):
     assert (status, answer["errors"][0]["code"], answer["errors"][0]["reference"]) == (400, 400, "status")
 
 
-def test_a_badge_read_without_statistics_has_no_counts(dynamodb):
+def test_a_badge_read_with_or_without_statistics_carries_its_counts(dynamodb):
     badge = create(body())
     full = ok(get_badge, f"/badgeMeta/{badge['id']}?includeStatistics=true")
-    assert (full["issuedCount"], full["earnedCount"], full["badgeNumericId"]) == (0, 0, None)
-    bare = ok(get_badge, f"/badgeMeta/{badge['id']}?includeStatistics=false")
-    assert "issuedCount" not in bare and "earnedCount" not in bare
-    assert {k: v for k, v in full.items() if not k.endswith("Count")} == bare
+    assert (full["issuedCount"], full["earnedCount"], full["badgeNumericId"]) == (0, 0, 1)
+    assert ok(get_badge, f"/badgeMeta/{badge['id']}?includeStatistics=false") == full  # as one example shows
+    status, answer, _ = call(get_badge, "GET", f"/badgeMeta/{badge['id']}?includeStatistics=maybe")
+    assert (status, answer["errors"][0]["reference"]) == (400, "includeStatistics")
+
+
+def test_badges_are_numbered_per_org_and_a_refused_create_leaves_a_gap(dynamodb):
+    first, second = create(body("One")), create(body("Two"))
+    assert (first["badgeNumericId"], second["badgeNumericId"]) == (1, 2)
+    assert create(body("Elsewhere"), org=2)["badgeNumericId"] == 1
+    assert call(create_badge, "POST", "/badgeMeta", body("One"))[0] == 400  # 725: refused before numbering
+    # numbered, then refused by the transaction
+    assert call(create_badge, "POST", "/badgeMeta", body("Lost", badgeGroupId="none"))[0] == 404
+    third = create(body("Three"))
+    assert third["badgeNumericId"] == 4
+    assert ok(get_badge, f"/badgeMeta/{third['id']}")["badgeNumericId"] == 4
 
 
 def test_a_live_fixed_window_shows_its_current_cycle(dynamodb):

@@ -82,9 +82,13 @@ class OmitsNulls(BaseModel):
     def _without_nulls(self, handler: SerializerFunctionWrapHandler):  # no return type: the schema stays the fields'
         data = handler(self)
         for name in _omitted(type(self)):
-            if name in data and data[name] is None:
+            if name in data and data[name] is None and not self._answers_null(name):
                 del data[name]
         return data
+
+    def _answers_null(self, name: str) -> bool:
+        """Whether an OMIT field is answered as null all the same (as an example shows it)."""
+        return False
 
 
 _LENIENT = ConfigDict(extra="ignore", populate_by_name=True)
@@ -267,6 +271,7 @@ class Badge(BaseModel):
     lastUpdatedBy: int
     lastUpdatedOn: Decimal
     version: int = 1
+    numericId: int | None = None  # the org's badges numbered 1, 2, ... as made (None: made before numbering)
 
     def status(self, now: Decimal) -> BadgeStatus:
         return status_at(self.definition.startOn, self.definition.expiresOn, now)
@@ -296,6 +301,9 @@ class ExpiryView(OmitsNulls):
     relativeExpiryType: str | None = OMIT
     relativeExpirytype: str | None = OMIT
     value: int | None = OMIT
+
+    def _answers_null(self, name: str) -> bool:
+        return name == "expiresOn" and self.expiryType == "ABSOLUTE"  # WITH_BADGE_META: "expiresOn": null
 
 
 class CycleView(BaseModel):
@@ -338,7 +346,7 @@ class BadgeView(OmitsNulls):
     """A badge as the API answers it: the spec's response fields, ISO twins of every time, derived status."""
 
     id: str
-    badgeNumericId: int | None = None  # Capillary's numeric id; the project's ids are strings only
+    badgeNumericId: int | None = None  # the badge's number in its org, as Capillary numbers badges
     orgId: int
     name: str
     description: str | None
@@ -357,8 +365,8 @@ class BadgeView(OmitsNulls):
     badgeGroupId: str | None
     badgeRank: int | None
     earnType: str
-    issuedCount: int | None = OMIT  # left out without statistics
-    earnedCount: int | None = OMIT
+    issuedCount: int
+    earnedCount: int
     status: str
     createdOn: float
     createdOnISO: str
@@ -371,10 +379,10 @@ class BadgeView(OmitsNulls):
     active: bool
 
     @classmethod
-    def of(cls, badge: Badge, now: Decimal, statistics: bool = True, **extra: Any) -> BadgeView:
+    def of(cls, badge: Badge, now: Decimal, **extra: Any) -> BadgeView:
         d, status = badge.definition, badge.status(now)
         return cls(**extra,
-            id=badge.id, orgId=badge.orgId, name=d.name, description=d.description,
+            id=badge.id, badgeNumericId=badge.numericId, orgId=badge.orgId, name=d.name, description=d.description,
             startOn=to_epoch(d.startOn), startOnISO=to_iso(d.startOn),
             expiresOn=to_epoch(d.expiresOn), expiresOnISO=to_iso(d.expiresOn),
             earnedBadgeExpiry=_expiry_view(d.earnedBadgeExpiry),
@@ -385,8 +393,7 @@ class BadgeView(OmitsNulls):
                                  for c in d.customerConstraints],
             badgeConstraints=[_constraint_view(c, "BADGE_", d, status, now) for c in d.badgeConstraints],
             benefits=d.benefits, tags=d.tags, badgeGroupId=d.badgeGroupId, badgeRank=d.badgeRank,
-            earnType=d.earnType.value, issuedCount=badge.issuedCount if statistics else None,
-            earnedCount=badge.earnedCount if statistics else None,
+            earnType=d.earnType.value, issuedCount=badge.issuedCount, earnedCount=badge.earnedCount,
             status=status.value,
             createdOn=to_epoch(badge.createdOn), createdOnISO=to_iso(badge.createdOn), createdBy=badge.createdBy,
             lastUpdatedOn=to_epoch(badge.lastUpdatedOn), lastUpdatedOnISO=to_iso(badge.lastUpdatedOn),

@@ -30,16 +30,14 @@ def create_badge(request: BadgeRequest, caller: Caller, store: BadgeStore, migra
     if problems:
         raise ValidationFailed(problems)
     badge = Badge(id=new_id(), orgId=caller.org_id, definition=definition, createdBy=caller.user_id, createdOn=at,
-                  lastUpdatedBy=caller.user_id, lastUpdatedOn=at)
+                  lastUpdatedBy=caller.user_id, lastUpdatedOn=at, numericId=store.next_badge_number(caller.org_id))
     store.add_badge(badge)
     return badge
 
 
-def get_badge(badge_id: str, caller: Caller, store: BadgeStore, reference: str = "badgeId",
-              counted: bool = True) -> Badge:
-    """The caller's org's badge, with its counts unless not `counted`; 404 "Passed badge is not found" for any
-    other id."""
-    badge = store.get_badge(caller.org_id, badge_id, counted=counted)
+def get_badge(badge_id: str, caller: Caller, store: BadgeStore, reference: str = "badgeId") -> Badge:
+    """The caller's org's badge; 404 "Passed badge is not found" for any other id."""
+    badge = store.get_badge(caller.org_id, badge_id)
     if badge is None:
         raise BadgeNotFound(reference)
     return badge

@@ -32,6 +32,7 @@ _deserializer = TypeDeserializer()
 
 GROUP_PREFIX = "GROUP#"
 BADGE_PREFIX = "BADGE#"
+BADGE_NUMBER_SK = "SEQ#BADGE"  # the org's badge counter, beside its badges
 _MAX_PAGE_QUERIES = 8
 _CLAIM_ATTEMPTS = 4  # a claim that meets another change of the badge reads it again
 MAX_ID_LENGTH = 64  # longer is no id of ours, and could exceed DynamoDB's key size
@@ -316,12 +317,23 @@ class DynamoBadgeStore:
             earnedCount=counts[0], issuedCount=counts[1], createdBy=int(data["createdBy"]),
             createdOn=Decimal(data["createdOn"]), lastUpdatedBy=int(data["lastUpdatedBy"]),
             lastUpdatedOn=Decimal(data["lastUpdatedOn"]), version=int(data["version"]),
+            numericId=int(data["numericId"]) if "numericId" in data else None,
         )
+
+    def next_badge_number(self, org_id: int) -> int:
+        """The org's badge counter, one up: an atomic ADD, so no two badges get one number. Only creates write it,
+        so it is no hot item."""
+        response = self._client.update_item(
+            TableName=self._table, Key=to_item({"pk": org_key(org_id), "sk": BADGE_NUMBER_SK}),
+            UpdateExpression="ADD #n :one", ExpressionAttributeNames={"#n": "n"},
+            ExpressionAttributeValues=to_item({":one": 1}), ReturnValues="UPDATED_NEW")
+        return int(response["Attributes"]["n"]["N"])
 
     def add_badge(self, badge: Badge) -> None:
         """Insert the badge, reserve its name and check its group, all in one transaction."""
         item = {**badge_key(badge.orgId, badge.id), **to_item({
-            "kind": "badge", "id": badge.id, "orgId": badge.orgId, "createdBy": badge.createdBy,
+            "kind": "badge", "id": badge.id, "orgId": badge.orgId, "numericId": badge.numericId,
+            "createdBy": badge.createdBy,
             "createdOn": badge.createdOn, "claims": {},
             **self._definition_attributes(badge),
         })}
@@ -525,7 +537,7 @@ def _badge_filter(filters: BadgeFilters, now: Decimal) -> dict:
                           "(" + " OR ".join(f"({a})" for a in alternatives) + ")")
         values[":now"] = now
     if filters.active is not None:
-        conditions.append("active = :active")
+        conditions.append("#active = :active")
         values[":active"] = filters.active
     if filters.starts_from is not None:
         conditions.append("startOn >= :startsFrom")

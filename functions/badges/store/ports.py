@@ -77,6 +77,9 @@ class BadgeFilters:
 
 
 class BadgeStore(Protocol):
+    def next_badge_number(self, org_id: int) -> int:
+        """A number no other badge of the org was given: 1, 2, ... (a create that fails leaves a gap)."""
+
     def add_badge(self, badge: Badge) -> None:
         """Store a new badge and reserve its name (BadgeNameTaken); its group must exist (GroupNotFound)."""
 
