@@ -123,13 +123,13 @@ def test_switch_a_badge_as_documented(brand_a):
 
 
 def test_update_a_badge_answers_as_documented_and_refuses_a_past_expiry(brand_a):
-    made = a_badge(brand_a, live=False, claims=[("Audience_Campaigns", "8378347853"), ("Loyalty", "456")])
+    made = a_badge(brand_a, claims=[("Audience_Campaigns", "8378347853"), ("Loyalty", "456")])
     issued = {"expiryType": "ABSOLUTE", "type": "FIXED_DATE", "expiresOn": int(time.time()) + 60 * DAY}
     update = {**made, "issuedBadgeExpiry": issued, "customerConstraints": [], "badgeConstraints": []}
     reply = brand_a.put("/badgeMeta", update)
     assert reply.status == 200, reply.body
     [example] = responses("update-badges")
     assert_same_shape(without_custom_fields(example), reply.body)
-    past = brand_a.put("/badgeMeta", {**update, "expiresOn": int(time.time()) - 60})
+    past = brand_a.put("/badgeMeta", {**update, "expiresOn": int(time.time()) - 60, "expiresOnISO": None})
     assert past.status == 400 and [(e["code"], e["reference"]) for e in past.body["errors"]] == [(724, "expiresOn")]
     assert brand_a.get(f"/badgeMeta/{made['id']}").body["data"]["expiresOn"] == made["expiresOn"]
