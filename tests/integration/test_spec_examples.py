@@ -62,7 +62,7 @@ def test_the_iso_example_with_no_limit_entries_keeps_its_echoed_fields_out(dynam
     assert data["badgeConstraints"] == [{"constraintType": "BADGE_NO_LIMIT"}] * 6
     assert data["tags"] == [{"name1": "string", "value": "string"}]
     assert data["earnedBadgeExpiry"] == {"expiryType": "ABSOLUTE", "type": "WITH_BADGE_META",
-                                         "expireWithBadgeMeta": True}
+                                         "expiresOn": None, "expireWithBadgeMeta": True}  # as get-badge-by-id
 
 
 @pytest.mark.parametrize(("sent", "answered"), [
