@@ -35,7 +35,7 @@ def get_customer_badge_list(
     caller: Annotated[Caller, Depends(current_caller)],
     badgeType: Annotated[CustomerBadgeType, lenient(CustomerBadgeType), Query()] = CustomerBadgeType.EARNED,
     name: Annotated[str | None, Query(max_length=MAX_NAME)] = None,
-    action: Annotated[BadgeAction | None, lenient(BadgeAction, {"DE_ACTIVATED": "DEACTIVATED"}), Query()] = None,
+    action: Annotated[BadgeAction | None, lenient(BadgeAction, {"DEACTIVATED": "DE_ACTIVATED"}), Query()] = None,
     badgeStatus: Annotated[BadgeStatus | None, lenient(BadgeStatus, STATUS_SYNONYMS), Query()] = None,
     badgeStatu: Annotated[BadgeStatus | None, lenient(BadgeStatus, STATUS_SYNONYMS),
                           Query(description="badgeStatus, as the OpenAPI export spells it.")] = None,

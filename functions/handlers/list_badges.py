@@ -57,7 +57,8 @@ def list_badges(
                                                                     "by commas: LIVE,UPCOMING")] = None,
     earnType: Annotated[EarnType | None, lenient(EarnType), Query()] = None,
     badgeType: Annotated[EarnType | None, lenient(EarnType), Query(description="As earnType.")] = None,
-    action: Annotated[BadgeAction | None, lenient(BadgeAction), Query(description="Switched on or off.")] = None,
+    action: Annotated[BadgeAction | None, lenient(BadgeAction, {"DEACTIVATED": "DE_ACTIVATED"}),
+                      Query(description="Switched on or off.")] = None,
     owner: Annotated[OwnerType | None, lenient(OwnerType), Query(description="An owner in restrictedToOwners.")] = None,
     claimedBy: Annotated[OwnerType | None, lenient(OwnerType), Query(description="An owner with an active "
                                                                                  "claim.")] = None,

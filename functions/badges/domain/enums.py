@@ -102,18 +102,6 @@ class ManagementSort(StrEnum):
     LAST_EARNED_ON_DATE = "LAST_EARNED_ON_DATE"
 
 
-class SortOrder(StrEnum):
-    ASC = "ASC"
-    DESC = "DESC"
-
-
-class BadgeAction(StrEnum):
-    """A badge's activation as Member Care names it."""
-
-    ACTIVATED = "ACTIVATED"
-    DEACTIVATED = "DEACTIVATED"
-
-
 class DateOperator(StrEnum):
     LESS_THAN = "LESS_THAN"
     GREATER_THAN = "GREATER_THAN"
@@ -131,7 +119,7 @@ class BadgeSort(StrEnum):
 
 
 class BadgeAction(StrEnum):
-    """GET /badgeMeta's `action`: whether a badge is switched on."""
+    """`action` in GET /badgeMeta and Member Care: whether a badge is switched on (DEACTIVATED is read too)."""
 
     ACTIVATED = "ACTIVATED"
     DE_ACTIVATED = "DE_ACTIVATED"
