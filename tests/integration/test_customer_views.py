@@ -22,8 +22,11 @@ def test_available_leaves_out_what_the_customers_limits_refuse_now(dynamodb):
                                                "maxEarnForDays": 2, "rollForDays": 3}])
     free = live_badge()
     # Given customer 3 used up the fixed value and the current window, and has room left in the rolling one
+    earned = {}
     for badge in (once, window, rolling, free):
-        assert earn_now(badge["id"], customer=3)[0] == 200
+        status, answer = earn_now(badge["id"], customer=3)
+        assert status == 200, answer
+        earned[badge["id"]] = answer["data"]["earnedBadgeId"]
     # Then AVAILABLE offers customer 3 only what an earn now would not refuse, and everything to customer 4
     mine = view(3, "badgeType=AVAILABLE")
     assert {rolling["id"], free["id"]} <= set(mine) and once["id"] not in mine and window["id"] not in mine
@@ -31,7 +34,8 @@ def test_available_leaves_out_what_the_customers_limits_refuse_now(dynamodb):
     # When the rolling window fills, it leaves too; a revoke gives the fixed value's unit back, and it returns
     assert earn_now(rolling["id"], customer=3)[0] == 200
     assert rolling["id"] not in view(3, "badgeType=AVAILABLE")
-    assert call(revoke_earn, "POST", "/customer/revokeEarn", {"badgeMetaId": once["id"], "customerId": 3})[0] == 200
+    assert call(revoke_earn, "POST", "/customer/revokeEarn", {"badgeMetaId": once["id"], "customerId": 3,
+                                                          "earnedBadgeId": earned[once["id"]]})[0] == 200
     assert once["id"] in view(3, "badgeType=AVAILABLE")
 
 

@@ -13,6 +13,7 @@ from badges.domain.enums import lenient
 from badges.domain.errors import Err, ErrorDetail
 from badges.domain.fields import not_blank, required
 from badges.domain.identity import Caller
+from badges.domain.paging import Pagination
 from badges.domain.values import new_id, parse_time, to_epoch, to_iso
 
 # Active definitions an org keeps at once: a badge carries at most MAX_CUSTOM_FIELDS custom fields, and every
@@ -230,13 +231,6 @@ class CustomFieldView(BaseModel):
                    createdOn=to_epoch(field.created_on), createdOnISO=to_iso(field.created_on),
                    createdBy=field.created_by, lastUpdatedOn=to_epoch(field.last_updated_on),
                    lastUpdatedOnISO=to_iso(field.last_updated_on), lastUpdatedBy=field.last_updated_by)
-
-
-class Pagination(BaseModel):
-    page: int
-    size: int
-    total: int
-    totalPages: int
 
 
 class CustomFieldPage(BaseModel):

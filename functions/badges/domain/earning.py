@@ -12,6 +12,7 @@ from badges.domain.claims import OwnerReference
 from badges.domain.enums import OwnerType, lenient
 from badges.domain.errors import Err, ErrorDetail, ValidationFailed
 from badges.domain.fields import INT64_MAX, Id, Long
+from badges.domain.paging import Pagination
 from badges.domain.values import iso_or_epoch, to_epoch, to_iso
 
 MAX_REQUEST_ID = 256
@@ -238,13 +239,6 @@ class CustomerBadgeView(BadgeView):
     earnedBadges: list[EarnedBadge] = []
     issuedId: str | None = OMIT
     issueExpiresOn: float | None = OMIT
-
-
-class Pagination(BaseModel):
-    page: int
-    size: int
-    total: int
-    totalPages: int
 
 
 class CustomerBadges(BaseModel):
