@@ -48,6 +48,7 @@ from badges.store.tallies import (
     home_shard,
     place,
     quota,
+    shard_sums,
     tally_of,
     tally_pk,
 )
@@ -210,11 +211,7 @@ class DynamoEarnStore:
 
     def _shards(self, org_id: int, badge_id: str, cells: list[Cell]) -> dict[tuple[int, str], dict]:
         """Every shard's items of these cells (and the tally), read strongly consistent: (shard, sk) -> item."""
-        sks = sorted({TALLY_SK, *(cell.sk for cell in cells)})
-        keys = [to_item({"pk": tally_pk(org_key(org_id), badge_id, shard), "sk": sk})
-                for shard in range(SHARDS) for sk in sks]
-        return {(tally_of(item["pk"])[1], item["sk"]): item
-                for item in map(from_item, get_many(self._client, self._table, keys))}
+        return self._shards_at(org_id, badge_id, sorted({TALLY_SK, *(cell.sk for cell in cells)}))
 
     def _put_request(self, org_id: int, operation: str, key: str, result: dict, at: Decimal) -> dict:
         item = {**request_key(org_id, operation, key),
@@ -367,14 +364,10 @@ class DynamoEarnStore:
     def badge_counters(self, org_id: int, badge_id: str, sks: list[str]) -> dict[str, dict[str, int]]:
         """The badge-wide counter items at these sort keys, each attribute summed over the 64 tally shards:
         64 reads a key, so callers bound `sks` (README "Hot badges")."""
-        sums: dict[str, dict[str, int]] = {}
-        for (_, sk), item in self._shards_at(org_id, badge_id, list(dict.fromkeys(sks))).items():
-            for name, value in item.items():
-                if name not in ("pk", "sk", "version", "freed") and isinstance(value, int | Decimal):
-                    sums.setdefault(sk, {})[name] = sums.get(sk, {}).get(name, 0) + int(value)
-        return sums
+        return shard_sums(self._shards_at(org_id, badge_id, list(dict.fromkeys(sks))).values())
 
     def _shards_at(self, org_id: int, badge_id: str, sks: list[str]) -> dict[tuple[int, str], dict]:
+        """Every shard's items at these sort keys, read strongly consistent: (shard, sk) -> item."""
         keys = [to_item({"pk": tally_pk(org_key(org_id), badge_id, shard), "sk": sk})
                 for shard in range(SHARDS) for sk in sks]
         return {(tally_of(item["pk"])[1], item["sk"]): item

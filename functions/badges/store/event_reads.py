@@ -8,7 +8,6 @@ badge-level `currentEarnCount` may so lag by the earns of those seconds. Definit
 from __future__ import annotations
 
 import threading
-from decimal import Decimal
 from functools import cache
 
 from cachetools import TTLCache
@@ -17,13 +16,10 @@ from badges.config import settings
 from badges.domain.badges import Badge
 from badges.store.dynamo import DynamoBadgeStore, dynamodb_client, from_item, get_many, org_key, to_item
 from badges.store.retry import RetryingClient
-from badges.store.tallies import SHARDS, tally_pk
+from badges.store.tallies import SHARDS, shard_sums, tally_pk
 
 EVENT_COUNTS_TTL = 5  # seconds a badge-wide sum (and a definition) is reused
 _KEPT = 1024
-_NOT_COUNTS = ("version", "freed")  # a shard's numbers that are not earn counts
-
-
 class DynamoEventReads:
     def __init__(self, client: RetryingClient, table_name: str):
         self._client = client
@@ -67,11 +63,7 @@ class DynamoEventReads:
         missing = sks - set(sums)
         if missing:
             keys = {(tally_pk(org_key(org_id), badge_id, shard), sk) for shard in range(SHARDS) for sk in missing}
-            fresh: dict[str, dict[str, int]] = {sk: {} for sk in missing}
-            for (_, sk), item in self.items(keys).items():
-                for name, value in item.items():
-                    if isinstance(value, Decimal) and name not in _NOT_COUNTS:
-                        fresh[sk][name] = fresh[sk].get(name, 0) + int(value)
+            fresh = {sk: {} for sk in missing} | shard_sums(self.items(keys).values())
             with self._lock:
                 for sk, counted in fresh.items():
                     self._sums[(org_id, badge_id, sk)] = counted

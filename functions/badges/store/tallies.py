@@ -23,7 +23,9 @@ no shard ever holds more than its quota and the shards together never more than 
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 # Each shard takes ~1/64 of a badge's earns, so 64 x 1,000 WCU/s of partition throughput and 64 items to take
 # turns at transactions; a definition change writes all of them and the badge in one transaction (100 items at
@@ -122,3 +124,17 @@ def place(cells: list[Cell], seen: dict[tuple[int, str], dict], home: int) -> Pl
 def freed(seen: dict[tuple[int, str], dict], sk: str) -> list[int]:
     """Each shard's count of units given back to the item `sk`: equal in two reads, none was in between."""
     return [int(seen.get((shard, sk), {}).get("freed", 0)) for shard in range(SHARDS)]
+
+
+NOT_COUNTS = ("version", "freed")  # a shard's numbers that are not earn counts
+
+
+def shard_sums(items: Iterable[dict]) -> dict[str, dict[str, int]]:
+    """Per counter item (by sort key), each of its counts summed over the shards these items were read from."""
+    sums: dict[str, dict[str, int]] = {}
+    for item in items:
+        counts = sums.setdefault(item["sk"], {})
+        for name, value in item.items():
+            if isinstance(value, int | Decimal) and not isinstance(value, bool) and name not in NOT_COUNTS:
+                counts[name] = counts.get(name, 0) + int(value)
+    return sums
