@@ -22,7 +22,7 @@ from badges.domain.badges import (
 from badges.domain.earning import Pagination
 from badges.domain.enums import BadgeStatus, ConstraintKind, ExpiryBase, ExpiryType, Period
 from badges.domain.values import to_epoch, to_iso
-from badges.domain.windows import DAY, WEEK, add_months, day_of, epoch_of, fixed_window_start
+from badges.domain.windows import day_of, fixed_window_end, fixed_window_start
 
 _TYPES = {ConstraintKind.FIXED_VALUE: "OVERALL"}
 _CYCLE = {BadgeStatus.LIVE: "ACTIVE", BadgeStatus.UPCOMING: "UPCOMING", BadgeStatus.EXPIRED: "EXPIRED"}
@@ -72,16 +72,8 @@ def current_window(constraint: Constraint, badge: Badge, at: Decimal) -> tuple[D
     d = badge.definition
     if not d.startOn <= at < d.expiresOn:
         return None
-    start = fixed_window_start(constraint.durationType, d.startOn, at, constraint.refreshRate,
-                               constraint.startDayOfTheWeek)
-    if constraint.durationType == Period.DAYS:
-        end = start + DAY * (constraint.refreshRate or 1)
-    elif constraint.durationType == Period.WEEKS:
-        end = fixed_window_start(Period.WEEKS, d.startOn, start + WEEK, None, constraint.startDayOfTheWeek)
-        end = end if end > start else start + WEEK
-    else:
-        end = epoch_of(add_months(day_of(start).replace(day=1), 1))
-    return start, min(end, d.expiresOn)
+    window = (constraint.durationType, d.startOn, at, constraint.refreshRate, constraint.startDayOfTheWeek)
+    return fixed_window_start(*window), min(fixed_window_end(*window), d.expiresOn)
 
 
 class BlockStatistics(BaseModel):
