@@ -54,6 +54,7 @@ bench: $(STAMP)
 
 # Knobs from the command line reach it as environment variables, and so does anything meant for the server:
 # make bench-load EARNS=100000 CALLERS=64 CAP=500 TIMEOUT=300 SERVER_LOG=/tmp/server.log BADGES_LOCAL_CONTENTION=off
+# make bench-load SCENARIO=switch,lower AFTER=500 HEADROOM=200 (SCENARIO: earn, switch, lower-above, lower-below, lower, all)
 bench-load: $(STAMP)
 	$(BIN)/python -m benchmarks.load
 

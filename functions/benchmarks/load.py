@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import os
 import re
@@ -12,6 +13,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from http.client import HTTPConnection, HTTPException
 from pathlib import Path
@@ -20,28 +23,49 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "/api_gateway/v1/badges"
 OWNER = {"ownerType": "Loyalty", "referenceId": "bench"}
+SECOND_OWNER = {"ownerType": "Loyalty", "referenceId": "bench-2"}  # the switch scenario claims and unclaims it
+MIGRATION = {"X-CAP-BADGES-MIGRATION": "migration"}  # admits the bench badge's past startOn
 CREDENTIAL = {"username": "bench", "password": "bench-load-secret", "orgId": 1, "userId": 1}
 CHECKPOINTS = (1_000, 10_000, 100_000)  # earns answered at which large mode samples memory and latency
 LARGE = 10_000  # from this many earns on, report the checkpoints
 WINDOW = 500  # the answers before a checkpoint whose latency it reports
 PROGRESS_EVERY = 30.0  # seconds between progress lines on stderr during the load
 DAY = 86_400
+POLL = 0.02  # seconds between a change's looks at the load it waits on
+# The scenarios, in the order `SCENARIO=all` runs them; `lower` names both lowerings.
+SCENARIOS = ("earn", "switch", "lower-above", "lower-below")
+SCENARIO_GROUPS = {"all": SCENARIOS, "lower": ("lower-above", "lower-below")}
+
+
+def scenarios_named(text: str) -> tuple[str, ...]:
+    """`SCENARIO=switch,lower` as the scenarios it names, in SCENARIOS' order."""
+    named = set()
+    for word in filter(None, (part.strip() for part in text.split(","))):
+        if word not in SCENARIOS and word not in SCENARIO_GROUPS:
+            raise ValueError(f"SCENARIO={text}: {word!r} is none of {', '.join(('all', 'lower', *SCENARIOS))}")
+        named.update(SCENARIO_GROUPS.get(word, (word,)))
+    return tuple(name for name in SCENARIOS if name in named)
 
 
 @dataclass(frozen=True)
 class Knobs:
     """What a run is asked to do; `make bench-load EARNS=100000 CALLERS=64 CAP=500` sets them."""
 
-    earns: int = 5_000
+    earns: int = 5_000  # the earn scenario's earns; a change scenario sends its first change after half of them
     callers: int = 64
-    cap: int | None = None  # the badge's BADGE_FIXED_VALUE limit; none by default
+    cap: int | None = None  # the badge's BADGE_FIXED_VALUE limit; none by default (the lowerings: EARNS)
     timeout: float = 300.0  # seconds a caller waits for one answer before it counts a transport error
+    scenarios: tuple[str, ...] = SCENARIOS
+    after: int = 500  # earns sent after a change's answer before the next change is sent, or the load stops
+    headroom: int = 200  # lower-above lowers the cap to the earns succeeded so far plus this
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> Knobs:
         return cls(earns=int(env.get("EARNS", cls.earns)), callers=int(env.get("CALLERS", cls.callers)),
                    cap=int(env["CAP"]) if env.get("CAP") else None,
-                   timeout=float(env.get("TIMEOUT", cls.timeout)))
+                   timeout=float(env.get("TIMEOUT", cls.timeout)),
+                   scenarios=scenarios_named(env.get("SCENARIO", "all")),
+                   after=int(env.get("AFTER", cls.after)), headroom=int(env.get("HEADROOM", cls.headroom)))
 
 
 @dataclass(frozen=True)
@@ -58,6 +82,11 @@ class Answer:
     @property
     def ms(self) -> float:
         return (self.finished - self.started) * 1000
+
+    @property
+    def outcome(self) -> int:
+        """200, or what refused it: the error's code, else the status (0 for a transport error)."""
+        return 200 if self.status == 200 else self.code if self.code is not None else self.status
 
 
 @dataclass
@@ -100,6 +129,41 @@ class Report:
     spurious_809_replays: list[str] = field(default_factory=list)  # the first few: sent, and what was replayed
 
 
+@dataclass
+class Change:
+    """A definition change sent during a load, as its sender saw it, and the earns sent after its answer."""
+
+    name: str
+    status: int  # 0: a transport error
+    code: int | None  # the first error's catalogue code
+    ms: float
+    earned_before: int  # earns answered 200 when it was sent
+    must_answer: list[int]  # what each earn sent after a 200 may answer: 200 or a refusal's code
+    cap_sent: int | None = None  # the BADGE_FIXED_VALUE limit the change sent, if any
+    sent: float = 0.0  # perf_counter() when it was sent and when its answer arrived
+    answered: float = 0.0
+    sent_after: int = 0  # earns sent after its answer and before the next change was sent (or the load stopped)
+    succeeded_after: int = 0  # of them, answered 200
+    refused_after: dict[str, int] = field(default_factory=dict)  # of them, the others by code (or status)
+    against: int | None = None  # of them, those that answered what must_answer excludes; None unless it was a 200
+
+
+@dataclass
+class ChangesReport:
+    """A scenario of definition changes sent while the callers earn one badge."""
+
+    scenario: str
+    load: Report  # the earns, as the earn scenario reports them
+    earns_per_second_before: float  # before the first change was sent
+    changes: list[Change]
+    # The lowerings: earns sent before the lowering's answer that succeeded, the most the badge may then hold
+    # (the new cap, or those earns if more; the old cap if the lowering was refused), and whether it holds.
+    succeeded_sent_before: int | None = None
+    bound: int | None = None
+    within_bound: bool | None = None
+    early_1021: int | None = None  # 1021s answered while the successes were below the cap in force
+
+
 class Api:
     """Basic-auth JSON calls on one keep-alive connection, which is made again after a transport error."""
 
@@ -140,8 +204,15 @@ class TransportError(Exception):
     """No HTTP answer: refused, reset, timed out, or cut off."""
 
 
-def create_badge(api: Api, cap: int | None) -> str:
-    """A LIVE EARN badge claimed by Loyalty/bench, with no limit, or only a BADGE_FIXED_VALUE one of `cap`."""
+def error_code(status: int, reply: dict | None) -> int | None:
+    """The first error's catalogue code of a 4xx or 5xx answer; None for a success or an answer without one."""
+    if status >= 400 and reply and reply.get("errors"):
+        return reply["errors"][0].get("code")
+    return None
+
+
+def definition(cap: int | None) -> dict:
+    """A LIVE EARN badge's whole definition, open to Loyalty, with no limit or only a BADGE_FIXED_VALUE of `cap`."""
     now = int(time.time())
     body: dict = {
         "name": f"bench-load-{time.time_ns()}", "startOn": now - DAY, "expiresOn": now + 30 * DAY,
@@ -149,7 +220,12 @@ def create_badge(api: Api, cap: int | None) -> str:
         "earnType": "EARN"}
     if cap is not None:
         body["badgeConstraints"] = [{"constraintType": "BADGE_FIXED_VALUE", "maxEarnLimit": cap}]
-    status, made = api.call("POST", "/badgeMeta", body, {"X-CAP-BADGES-MIGRATION": "migration"})
+    return body
+
+
+def create_badge(api: Api, body: dict) -> str:
+    """Create the badge `body` defines and have Loyalty/bench claim it; its id."""
+    status, made = api.call("POST", "/badgeMeta", body, MIGRATION)
     if status != 200 or not made:
         raise RuntimeError(f"creating the badge: {status} {made}")
     badge_id = made["data"]["id"]
@@ -213,25 +289,51 @@ def percentile(values: list[float], fraction: float) -> float:
     return round(ordered[min(len(ordered) - 1, max(0, int(len(ordered) * fraction + 0.5) - 1))], 1)
 
 
+class Load:
+    """The answers of a load as its callers collect them, for the callers and for a change watching them."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.answers: list[Answer] = []  # in the order they were answered
+        self.successes = 0
+        self.stop = threading.Event()  # set: the callers send no more earns
+        self.started = self.seconds = 0.0  # perf_counter() when the callers started; how long they ran
+        self.rss_at: dict[int, float | None] = {}  # the server's RSS when each checkpoint was hit
+        self.cpu: float | None = None  # the server's CPU seconds in the load phase
+
+    def wait_answered(self, count: int, seconds: float) -> None:
+        """Return once `count` earns are answered, or after `seconds`."""
+        self._wait(lambda: len(self.answers) >= count, seconds)
+
+    def wait_sent_after(self, moment: float, mark: int, count: int, seconds: float) -> None:
+        """Return once `count` earns sent after `moment` are answered, or after `seconds`; the first `mark`
+        answers were in before `moment`."""
+        self._wait(lambda: sum(a.started > moment for a in self.answers[mark:]) >= count, seconds)
+
+    def _wait(self, done: Callable[[], bool], seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            with self.lock:
+                if done():
+                    return
+            time.sleep(POLL)
+
+
 def drive(base_url: str, username: str, password: str, badge_id: str, knobs: Knobs,
-          server_pid: int | None = None) -> tuple[list[Answer], float, dict[int, float | None], float | None]:
-    """Send `knobs.earns` earns of the badge for distinct customers, each exactly once, from `knobs.callers`
-    threads; returns the answers, the load phase's seconds, the server's RSS when each checkpoint was hit, and the
-    server's CPU seconds in the load phase."""
+          server_pid: int | None = None, during: Callable[[Load], None] | None = None) -> Load:
+    """Send earns of the badge for distinct customers, each exactly once, from `knobs.callers` threads:
+    `knobs.earns` of them, or, with `during`, as many as are sent until `during(load)`, run beside the
+    callers, returns."""
     run = f"{time.time_ns():x}"
-    answers: list[Answer] = []
-    rss_at: dict[int, float | None] = {}
-    lock = threading.Lock()
-    next_index = iter(range(knobs.earns))
-    successes = 0
-    sample = knobs.earns >= LARGE
+    load = Load()
+    next_index = itertools.count() if during else iter(range(knobs.earns))
+    sample = during is None and knobs.earns >= LARGE
 
     def caller() -> None:
-        nonlocal successes
         api = Api(base_url, username, password, knobs.timeout)
         try:
-            while True:
-                with lock:
+            while not load.stop.is_set():
+                with load.lock:
                     i = next(next_index, None)
                 if i is None:
                     return
@@ -243,37 +345,50 @@ def drive(base_url: str, username: str, password: str, badge_id: str, knobs: Kno
                 except TransportError:
                     status, reply = 0, None
                 finished = time.perf_counter()
-                code = replayed = None
-                if status >= 400 and reply and reply.get("errors"):
-                    code = reply["errors"][0].get("code")
+                code, replayed = error_code(status, reply), None
                 if code == 809 and isinstance(reply.get("data"), dict):
                     replayed = f"{reply['data'].get('requestId')} (customer {reply['data'].get('customerId')})"
-                with lock:
-                    answers.append(Answer(i, started, finished, status, code, replayed))
-                    successes += status == 200
-                    if sample and len(answers) in CHECKPOINTS:
-                        rss_at[len(answers)] = memory_mib(server_pid)[0]
+                with load.lock:
+                    load.answers.append(Answer(i, started, finished, status, code, replayed))
+                    load.successes += status == 200
+                    if sample and len(load.answers) in CHECKPOINTS:
+                        load.rss_at[len(load.answers)] = memory_mib(server_pid)[0]
         finally:
             api.close()
 
+    failures: list[BaseException] = []
+
+    def watcher() -> None:
+        try:
+            during(load)
+        except BaseException as exc:  # raised again once the callers stopped
+            failures.append(exc)
+        finally:
+            load.stop.set()
+
     threads = [threading.Thread(target=caller, name=f"caller-{n}", daemon=True) for n in range(knobs.callers)]
+    if during:
+        threads.append(threading.Thread(target=watcher, name="changes", daemon=True))
     cpu_before = cpu_seconds(server_pid)
-    started = time.perf_counter()
+    load.started = time.perf_counter()
     for thread in threads:
         thread.start()
-    reported = started
+    reported = load.started
     for thread in threads:
         while thread.is_alive():
             thread.join(1.0)
             if time.perf_counter() - reported >= PROGRESS_EVERY:
                 reported = time.perf_counter()
-                with lock:
-                    done, ok = len(answers), successes
-                print(f"  {reported - started:6.0f} s: {done} answered, {ok} earned", file=sys.stderr, flush=True)
-    seconds = time.perf_counter() - started
+                with load.lock:
+                    done, ok = len(load.answers), load.successes
+                print(f"  {reported - load.started:6.0f} s: {done} answered, {ok} earned", file=sys.stderr,
+                      flush=True)
+    load.seconds = time.perf_counter() - load.started
     cpu_after = cpu_seconds(server_pid)
-    cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
-    return answers, seconds, rss_at, cpu
+    load.cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
+    if failures:
+        raise failures[0]
+    return load
 
 
 def checkpoints(answers: list[Answer], rss_at: dict[int, float | None]) -> list[Checkpoint]:
@@ -301,20 +416,14 @@ def early_refusals(answers: list[Answer], cap: int) -> int:
     return early
 
 
-def run_load(base_url: str, username: str, password: str, knobs: Knobs, server_pid: int | None = None) -> Report:
-    """Set up the badge, drive the load, and read the badge back: the core of the benchmark."""
-    api = Api(base_url, username, password, knobs.timeout)
-    try:
-        badge_id = create_badge(api, knobs.cap)
-        answers, seconds, rss_at, cpu = drive(base_url, username, password, badge_id, knobs, server_pid)
-        stored, reads = settled_earned_count(api, badge_id, knobs.timeout)
-    finally:
-        api.close()
+def summarize(load: Load, badge_id: str, cap: int | None, stored: int | None, reads: int, callers: int) -> Report:
+    """The load's answers by class, its latency and the server's CPU, against the badge's earnedCount."""
+    answers, seconds = load.answers, load.seconds
     statuses = [a.status for a in answers]
     latencies = [a.ms for a in answers if a.status]
     ok_200 = statuses.count(200)
-    report = Report(
-        earns=knobs.earns, callers=knobs.callers, cap=knobs.cap, badge_id=badge_id,
+    return Report(
+        earns=len(answers), callers=callers, cap=cap, badge_id=badge_id,
         load_seconds=round(seconds, 2), earns_per_second=round(len(answers) / seconds, 1) if seconds else 0.0,
         p50_ms=percentile(latencies, 0.5), p99_ms=percentile(latencies, 0.99),
         ok_2xx=sum(200 <= s < 300 for s in statuses), ok_200=ok_200,
@@ -326,10 +435,126 @@ def run_load(base_url: str, username: str, password: str, knobs: Knobs, server_p
         unavailable_503=statuses.count(503), other_5xx=sum(500 <= s < 600 and s != 503 for s in statuses),
         transport_errors=statuses.count(0), earned_count=stored, earned_count_reads=reads,
         counts_match=stored == ok_200,
-        checkpoints=checkpoints(answers, rss_at) if knobs.earns >= LARGE else [],
-        server_cpu_ms_per_earn=round(cpu * 1000 / len(answers), 2) if cpu is not None and answers else None)
+        server_cpu_ms_per_earn=round(load.cpu * 1000 / len(answers), 2) if load.cpu is not None and answers
+        else None)
+
+
+def run_load(base_url: str, username: str, password: str, knobs: Knobs, server_pid: int | None = None) -> Report:
+    """The earn scenario: set up the badge, drive the load, and read the badge back."""
+    api = Api(base_url, username, password, knobs.timeout)
+    try:
+        badge_id = create_badge(api, definition(knobs.cap))
+        load = drive(base_url, username, password, badge_id, knobs, server_pid)
+        stored, reads = settled_earned_count(api, badge_id, knobs.timeout)
+    finally:
+        api.close()
+    report = summarize(load, badge_id, knobs.cap, stored, reads, knobs.callers)
+    if knobs.earns >= LARGE:
+        report.checkpoints = checkpoints(load.answers, load.rss_at)
     if knobs.cap is not None:
-        report.early_1021 = early_refusals(answers, knobs.cap)
+        report.early_1021 = early_refusals(load.answers, knobs.cap)
+    return report
+
+
+@dataclass(frozen=True)
+class Step:
+    """A definition change to send during a load, and what each earn sent after its 200 may answer."""
+
+    name: str
+    method: str
+    path: str
+    body: Callable[[int], dict | None]  # given the earns answered 200 so far
+    must_answer: tuple[int, ...]  # 200, or the codes of the refusals that are right
+    headers: dict[str, str] | None = None
+
+
+def steps(scenario: str, badge_id: str, body: dict, knobs: Knobs) -> list[Step]:
+    """The changes a scenario sends, in order. `body` is the badge's whole definition as it was created."""
+    meta = f"/badgeMeta/{badge_id}"
+    if scenario == "switch":
+        return [
+            Step("deactivate", "PUT", f"{meta}/deactivate", lambda _: None, (815,)),
+            Step("activate", "PUT", f"{meta}/activate", lambda _: None, (200,)),
+            Step("update (description)", "PUT", "/badgeMeta",
+                 lambda _: {**body, "id": badge_id, "description": "changed under load"}, (200,), MIGRATION),
+            Step("claim (a second reference)", "POST", f"{meta}/claim", lambda _: SECOND_OWNER, (200,)),
+            Step("unclaim (the second reference)", "POST", f"{meta}/unclaim", lambda _: SECOND_OWNER, (200,)),
+            Step("unclaim (the only claim)", "POST", f"{meta}/unclaim", lambda _: OWNER, (810,)),
+        ]
+    above = scenario == "lower-above"
+
+    def lowered(earned: int) -> dict:
+        cap = earned + knobs.headroom if above else max(1, earned // 2)
+        return {**body, "id": badge_id, "badgeConstraints": [{"constraintType": "BADGE_FIXED_VALUE",
+                                                                "maxEarnLimit": cap}]}
+
+    name = f"lower the cap to earned + {knobs.headroom}" if above else "lower the cap to earned / 2"
+    return [Step(name, "PUT", "/badgeMeta", lowered, (200, 1021) if above else (1021,), MIGRATION)]
+
+
+def send_changes(load: Load, api: Api, plan: list[Step], knobs: Knobs) -> list[Change]:
+    """Send each change in turn: the first once half of `knobs.earns` are answered, each next one (and the end of
+    the load) once `knobs.after` earns sent after the previous answer are answered. A change is sent once."""
+    changes = []
+    load.wait_answered(knobs.earns // 2, knobs.timeout)
+    for step in plan:
+        with load.lock:
+            mark, earned = len(load.answers), load.successes
+        body = step.body(earned)
+        sent = time.perf_counter()
+        try:
+            status, reply = api.call(step.method, step.path, body, step.headers)
+        except TransportError:
+            status, reply = 0, None
+        answered = time.perf_counter()
+        caps = [c.get("maxEarnLimit") for c in (body or {}).get("badgeConstraints", [])]
+        changes.append(Change(step.name, status, error_code(status, reply), round((answered - sent) * 1000, 1),
+                              earned, list(step.must_answer), caps[0] if caps else None, sent, answered))
+        load.wait_sent_after(answered, mark, knobs.after, knobs.timeout)
+    return changes
+
+
+def account(changes: list[Change], answers: list[Answer]) -> None:
+    """Give each change the earns sent after its answer and before the next change was sent (or the end)."""
+    for change, following in zip(changes, [*changes[1:], None], strict=True):
+        until = following.sent if following else float("inf")
+        outcomes = Counter(a.outcome for a in answers if change.answered < a.started < until)
+        change.sent_after = outcomes.total()
+        change.succeeded_after = outcomes.pop(200, 0)
+        change.refused_after = {str(code): n for code, n in sorted(outcomes.items())}
+        if change.status == 200:
+            change.against = sum(n for outcome, n in [*outcomes.items(), (200, change.succeeded_after)]
+                                 if outcome not in change.must_answer)
+
+
+def run_changes(base_url: str, username: str, password: str, knobs: Knobs, scenario: str,
+                server_pid: int | None = None) -> ChangesReport:
+    """A change scenario: the callers earn one badge while its changes are sent, then the badge is read back.
+    The lowerings' badge starts with a cap of `knobs.cap`, or `knobs.earns`."""
+    cap = None if scenario == "switch" else knobs.cap or knobs.earns
+    api = Api(base_url, username, password, knobs.timeout)
+    try:
+        body = definition(cap)
+        badge_id = create_badge(api, body)
+        plan, changes = steps(scenario, badge_id, body, knobs), []
+        load = drive(base_url, username, password, badge_id, knobs, server_pid,
+                     during=lambda running: changes.extend(send_changes(running, api, plan, knobs)))
+        stored, reads = settled_earned_count(api, badge_id, knobs.timeout)
+    finally:
+        api.close()
+    account(changes, load.answers)
+    first = changes[0].sent if changes else load.started + load.seconds
+    before = sum(a.finished < first for a in load.answers)
+    report = ChangesReport(scenario, summarize(load, badge_id, cap, stored, reads, knobs.callers),
+                           round(before / (first - load.started), 1) if first > load.started else 0.0, changes)
+    if cap is not None and changes:
+        lowering = changes[0]
+        applied = lowering.status == 200
+        report.succeeded_sent_before = sum(a.status == 200 and a.started < lowering.answered for a in load.answers)
+        # On any correct store: what was earned before the answer stays, nothing beyond the new cap is added.
+        report.bound = min(cap, max(lowering.cap_sent, report.succeeded_sent_before)) if applied else cap
+        report.within_bound = stored is not None and stored <= report.bound
+        report.early_1021 = early_refusals(load.answers, lowering.cap_sent if applied else cap)
     return report
 
 
@@ -397,7 +622,7 @@ def render(report: Report) -> str:
                                f"  ({'match' if report.counts_match else 'MISMATCH: answers not trustworthy'}; "
                                f"read back in {report.earned_count_reads} reads)"),
     ]
-    if report.cap is not None:
+    if report.early_1021 is not None:
         rows.append(("cap", f"{report.ok_200} succeeded of a cap of {report.cap}; "
                             f"1021s while successes were below the cap: {report.early_1021}"))
     if report.wall_seconds is not None:
@@ -414,6 +639,30 @@ def render(report: Report) -> str:
     return "\n".join(lines)
 
 
+def render_changes(report: ChangesReport) -> str:
+    """A change scenario for people: its load, then each change and the earns sent after its answer."""
+    lines = [f"scenario {report.scenario}", render(report.load),
+             f"{'earns/s before':<22}{report.earns_per_second_before}  (before the first change was sent)", "",
+             f"{'change':<32}{'status':>7}{'code':>6}{'ms':>10}{'earned':>8}{'sent after':>11}{'200':>6}  "
+             f"{'refused':<22}{'must answer':<13}{'against':>7}"]
+    for c in report.changes:
+        refused = ", ".join(f"{code}: {n}" for code, n in c.refused_after.items()) or "-"
+        lines.append(f"{c.name:<32}{c.status:>7}{c.code or '-':>6}{c.ms:>10}{c.earned_before:>8}{c.sent_after:>11}"
+                     f"{c.succeeded_after:>6}  {refused:<22}{' or '.join(map(str, c.must_answer)):<13}"
+                     f"{'-' if c.against is None else c.against:>7}")
+    lines.append("(earned: 200s answered when the change was sent; sent after: earns sent after its answer and "
+                 "before the next change; against: of them, answers other than 'must answer', when it answered 200)")
+    if report.bound is not None:
+        lowering, load = report.changes[0], report.load
+        lines += [f"{'cap':<22}{load.cap} lowered to {lowering.cap_sent}: {lowering.status}"
+                  f"{f'/{lowering.code}' if lowering.code else ''}; earns sent before its answer that succeeded: "
+                  f"{report.succeeded_sent_before}",
+                  f"{'earnedCount':<22}{load.earned_count} against at most {report.bound} "
+                  f"({'within' if report.within_bound else 'BEYOND IT'}); 1021s while the successes were below the "
+                  f"cap in force: {report.early_1021}"]
+    return "\n".join(lines)
+
+
 def main() -> None:
     env = dict(os.environ)  # passed through whole to the server: the store's settings reach it this way
     knobs = Knobs.from_env(env)
@@ -421,15 +670,23 @@ def main() -> None:
     started = time.perf_counter()
     server = Server(env)
     try:
-        print(f"server at {server.url} (pid {server.pid}); {knobs.earns} earns by {knobs.callers} callers...",
-              flush=True)
-        report = run_load(server.url, CREDENTIAL["username"], CREDENTIAL["password"], knobs, server.pid)
-        report.rss_end_mib, report.rss_peak_mib = memory_mib(server.pid)
+        print(f"server at {server.url} (pid {server.pid}); scenarios {', '.join(knobs.scenarios)}; "
+              f"{knobs.callers} callers...", flush=True)
+        for scenario in knobs.scenarios:
+            if scenario == "earn":
+                report = run_load(server.url, CREDENTIAL["username"], CREDENTIAL["password"], knobs, server.pid)
+                report.rss_end_mib, report.rss_peak_mib = memory_mib(server.pid)
+                report.wall_seconds = round(time.perf_counter() - started, 1)
+                print(f"scenario earn\n{render(report)}")
+                print(json.dumps({"benchmark": "load", "scenario": scenario, **asdict(report)}), flush=True)
+            else:
+                changed = run_changes(server.url, CREDENTIAL["username"], CREDENTIAL["password"], knobs, scenario,
+                                      server.pid)
+                print(f"\n{render_changes(changed)}")
+                print(json.dumps({"benchmark": "load", **asdict(changed)}), flush=True)
     finally:
         server.stop(keep_log=env.get("SERVER_LOG"))
-    report.wall_seconds = round(time.perf_counter() - started, 1)
-    print(render(report))
-    print(json.dumps({"benchmark": "load", **asdict(report)}))
+    print(f"\nall scenarios: {round(time.perf_counter() - started, 1)} s of wall time")
 
 
 if __name__ == "__main__":
