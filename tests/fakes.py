@@ -107,8 +107,9 @@ class InMemoryBadgeStore:
             del self.names[(old.orgId, old.definition.name)]
             self.names[(new.orgId, new.definition.name)] = new.id
         self._check_group(new)
-        self.badges[(new.orgId, new.id)] = new.model_copy(
-            update={"issuedCount": stored.issuedCount, "earnedCount": stored.earnedCount})
+        self.badges[(new.orgId, new.id)] = new.model_copy(update={  # no shards here: told and spread at once
+            "issuedCount": stored.issuedCount, "earnedCount": stored.earnedCount, "told": new.version,
+            "rebalancing": False})
 
     def counts(self, org_id: int, badge_ids: list[str]) -> dict[str, tuple[int, int]]:
         return {bid: (b.earnedCount, b.issuedCount) for bid in badge_ids if (b := self.badges.get((org_id, bid)))}

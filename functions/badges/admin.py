@@ -9,7 +9,7 @@ import boto3
 
 from badges.service.auth import add_credential
 from badges.store.credentials import CredentialExists, DynamoCredentialStore
-from badges.store.dynamo import new_dynamodb_client
+from badges.store.items import new_dynamodb_client
 from badges.store.oauth_keys import rotate
 
 

@@ -7,10 +7,14 @@ BASE_PATH = "/api_gateway/v1/badges"
 
 # IAM has no action for a transaction: it checks each of its items as the put, update, delete or condition check
 # it is, so routes declare those.
+# The walk after a definition change (store.changes): each tally shard told by an UpdateItem, and for a lowered
+# limit the shards' counters read (BatchGetItem, Query) and moved (transactions of updates, a check on the badge).
+WALK = ("dynamodb:UpdateItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem")
 # Reading a badge, then updating its definition at that version; a rename moves its name lock, and a group
 # named by the badge is checked in the same transaction.
-BADGE_UPDATE = ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:DeleteItem",
-                "dynamodb:ConditionCheckItem")
+BADGE_UPDATE = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", *WALK)
+# A claim or an unclaim: the badge read and updated, then the walk.
+CLAIM = ("dynamodb:GetItem", *WALK)
 # An issue or an earn: the badge (and the customer's issue) read, then one transaction of puts, counter
 # updates and condition checks; a refused request reads its first answer back.
 # An earn's transaction, and the reads of the 64 tally shards it makes when its home shard is full (BatchGetItem).
@@ -58,12 +62,14 @@ ROUTES: tuple[Route, ...] = (
     Route("PUT", "/badgeMeta/{badgeId}/activate", "activate_badge", {"badges": BADGE_UPDATE}, transactions=True),
     Route("PUT", "/badgeMeta/{badgeId}/deactivate", "deactivate_badge", {"badges": BADGE_UPDATE},
           transactions=True),
-    Route("POST", "/badgeMeta/{badgeId}/claim", "claim_badge", {"badges": ("dynamodb:UpdateItem",)}),
-    Route("POST", "/badgeMeta/{badgeId}/unclaim", "unclaim_badge", {"badges": ("dynamodb:UpdateItem",)}),
+    Route("POST", "/badgeMeta/{badgeId}/claim", "claim_badge", {"badges": CLAIM}, transactions=True),
+    Route("POST", "/badgeMeta/{badgeId}/unclaim", "unclaim_badge", {"badges": CLAIM}, transactions=True),
     Route("POST", "/badgeMeta/customer/issueBulk", "issue_bulk", {"badges": EARN}, transactions=True),
     Route("POST", "/customer/earn", "earn", {"badges": EARN}, transactions=True),
     Route("POST", "/customer/earnBulk", "earn_bulk", {"badges": EARN}, transactions=True),
-    Route("POST", "/customer/revokeEarn", "revoke_earn", {"badges": ("dynamodb:Query", "dynamodb:UpdateItem")},
+    # the earned badge found (Query), the badge read (GetItem), its tallies read for a version or an excess
+    Route("POST", "/customer/revokeEarn", "revoke_earn",
+          {"badges": ("dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:BatchGetItem")},
           transactions=True),
     Route("GET", "/customer/{customerId}", "get_customer_badges",
           {"badges": ("dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:GetItem")}),

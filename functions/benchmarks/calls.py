@@ -173,7 +173,7 @@ def main() -> None:
 
         warnings.filterwarnings("ignore", "No application metrics")
         from badges.domain.credentials import hash_secret, verify_secret
-        from badges.store.dynamo import dynamodb_client
+        from badges.store.items import dynamodb_client
         from handlers import (
             claim_badge,
             create_badge,

@@ -2,6 +2,7 @@
 event hooks on a client of moto in this process, and which item the most requests share."""
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -27,13 +28,14 @@ class Written:
 
 
 class WriteMeter:
-    """Meters every DynamoDB call of `client` into the request begun last (`begin`). Writes are metered one
-    call at a time (the service makes its writes in sequence); reads made side by side only count as calls."""
+    """Meters every DynamoDB call of `client` into the request begun last (`begin`), calls made side by side
+    included (a definition change tells the shards eight at a time): each thread's call is metered on its own."""
 
     def __init__(self, client, region: str = "us-east-1") -> None:
         self.requests: list[Written] = []
         self._region = region
-        self._pending: list[tuple[str, dict, bool, int]] = []
+        self._local = threading.local()  # the writes of the call in flight on this thread
+        self._lock = threading.Lock()
         client.meta.events.register("before-parameter-build.dynamodb.*", self._before)
         client.meta.events.register("after-call.dynamodb.*", self._after)
 
@@ -47,28 +49,28 @@ class WriteMeter:
     def _before(self, model, params, **_) -> None:
         if not self.requests:
             return
-        self.requests[-1].calls.append(model.name)  # list.append is atomic: reads side by side are safe
+        self.requests[-1].calls.append(model.name)  # list.append is atomic
         if model.name == "TransactWriteItems":
             targets = [(body, True) for action in params["TransactItems"] for body in action.values()]
         elif model.name in _SINGLE:
             targets = [(params, False)]
         else:
             return
-        self._pending = []
+        self._local.pending = []
         for body, transactional in targets:
             table = self._table(body["TableName"])
             key = key_of(table, body)
-            self._pending.append((body["TableName"], key, transactional, stored_size(table, key)))
+            self._local.pending.append((body["TableName"], key, transactional, stored_size(table, key)))
 
     def _after(self, http_response, **_) -> None:
+        pending, self._local.pending = getattr(self._local, "pending", []), []
         if not self.requests or http_response.status_code != 200:
-            self._pending = []
             return
-        for table_name, key, transactional, before in self._pending:
+        for table_name, key, transactional, before in pending:
             table = self._table(table_name)
-            self.requests[-1].units[item_id(table, key)] = write_units(max(before, stored_size(table, key)),
-                                                                     transactional)
-        self._pending = []
+            with self._lock:
+                self.requests[-1].units[item_id(table, key)] = write_units(max(before, stored_size(table, key)),
+                                                                         transactional)
 
     def hottest(self) -> tuple[str | None, float]:
         """The item written by the most requests, and the share of the requests that wrote it."""

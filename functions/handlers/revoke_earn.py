@@ -10,6 +10,7 @@ from badges.domain.earning import RevokeRequest, RevokeResult
 from badges.domain.identity import Caller
 from badges.domain.values import now
 from badges.service import earning
+from badges.store.dynamo import badge_store
 from badges.store.earning import earn_store
 
 app = build_resolver()
@@ -19,7 +20,7 @@ app = build_resolver()
 def revoke_earn(
     request: Annotated[RevokeRequest, Body()], caller: Annotated[Caller, Depends(current_caller)]
 ) -> Envelope[RevokeResult]:
-    return Envelope(data=earning.revoke_earn(request, caller, earn_store(), now()))
+    return Envelope(data=earning.revoke_earn(request, caller, badge_store(), earn_store(), now()))
 
 
 lambda_handler = entrypoint(app)

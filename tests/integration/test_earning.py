@@ -6,7 +6,7 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 
 from badges.service.earning import badge_cache
 from badges.store import earning as earning_store
-from badges.store.dynamo import dynamodb_client
+from badges.store.items import dynamodb_client
 from badges.store.retry import SAFETY_MARGIN
 from handlers import (
     claim_badge,

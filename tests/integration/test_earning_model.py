@@ -23,8 +23,9 @@ from badges.domain.errors import BadgesError
 from badges.domain.identity import Caller
 from badges.service import badges as badge_service
 from badges.service import claims, earning
-from badges.store.dynamo import badge_store, dynamodb_client
+from badges.store.dynamo import badge_store
 from badges.store.earning import earn_store
+from badges.store.items import dynamodb_client
 from badges.store.tables import TABLES
 
 HOUR, DAY = 3600, 86_400
@@ -188,7 +189,7 @@ class EarningMachine(RuleBasedStateMachine):
         held = [e for e in earn_store().earned(CALLER.org_id, customer, self.badges[badge]) if e["active"]]
         request = RevokeRequest(badgeMetaId=self.badges[badge], customerId=customer,
                                 earnedBadgeId=held[-1]["earnedBadgeId"] if held else "none")
-        got = self._code(lambda: earning.revoke_earn(request, CALLER, earn_store(), self.at))
+        got = self._code(lambda: earning.revoke_earn(request, CALLER, badge_store(), earn_store(), self.at))
         mine = [e for e in self.model.earns if e["active"] and e["badge"] == badge and e["customer"] == customer]
         assert got == (set() if mine else {814})
         if mine:

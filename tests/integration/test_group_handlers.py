@@ -143,14 +143,14 @@ def test_a_caller_without_authorizer_context_is_401(dynamodb):
 
 
 def test_a_throttled_table_is_503_with_retry_after(dynamodb, monkeypatch):
-    from badges.store import dynamo
+    from badges.store import items
 
     def throttled(**_):
         raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}},
                           "TransactWriteItems")
 
-    monkeypatch.setattr(dynamo.dynamodb_client().wrapped, "transact_write_items", throttled)
-    monkeypatch.setattr(dynamo.dynamodb_client(), "clock", FakeClock())
+    monkeypatch.setattr(items.dynamodb_client().wrapped, "transact_write_items", throttled)
+    monkeypatch.setattr(items.dynamodb_client(), "clock", FakeClock())
     status, body, headers = call(create_group, "POST", "/group", {"name": "G", "rank": 1})
     assert (status, body["errors"][0]["code"], headers.get("Retry-After")) == (503, 503, "1")
 

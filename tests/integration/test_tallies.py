@@ -5,11 +5,13 @@ import time
 import pytest
 
 from badges.domain.badges import Constraint
-from badges.store.dynamo import badge_store, dynamodb_client
+from badges.store.dynamo import badge_store
+from badges.store.items import dynamodb_client
 from badges.store.ports import StaleWrite
 from badges.store.tallies import SHARDS
 from benchmarks.writes import WriteMeter
 from handlers import (
+    activate_badge,
     claim_badge,
     deactivate_badge,
     earn,
@@ -156,14 +158,134 @@ def test_an_expired_badge_with_earns_keeps_its_windows_when_it_comes_back(dynamo
     assert (status, codes(answer)) == (400, [1020])  # the window it counted in is still full
 
 
-def test_a_badge_wide_limit_can_only_be_raised_once_the_badge_has_earns(dynamodb):
-    badge = live_badge(badgeConstraints=badge_wide("fixed-value", 40))
+def _earn_all(badge: dict, customers) -> dict[int, str]:
+    """Each customer earns once: customer -> earnedBadgeId."""
+    earned = {}
+    for customer in customers:
+        status, answer = earn_now(badge["id"], customer=customer)
+        assert status == 200, answer
+        earned[customer] = answer["data"]["earnedBadgeId"]
+    return earned
+
+
+def _revoke(badge: dict, customer: int, earned_id: str) -> None:
+    body = {"badgeMetaId": badge["id"], "customerId": customer, "earnedBadgeId": earned_id}
+    status, answer, _ = call(revoke_earn, "POST", "/customer/revokeEarn", body)
+    assert status == 200, answer
+
+
+def _shard_counts(dynamodb, badge: dict) -> dict[tuple[str, str], list[int]]:
+    """(sort key, attribute) -> each shard's stored count, for the badge-wide counters of the badge."""
+    stem = f"ORG#100458#BADGE#{badge['id']}#T#"
+    found: dict[tuple[str, str], list[int]] = {}
+    for item in dynamodb.scan(TableName="test-badges")["Items"]:
+        if not item["pk"]["S"].startswith(stem):
+            continue
+        shard = int(item["pk"]["S"][len(stem):])
+        for name, value in item.items():
+            if "N" in value and name not in ("version", "freed", "issued"):
+                found.setdefault((item["sk"]["S"], name), [0] * SHARDS)[shard] = int(value["N"])
+    return found
+
+
+@pytest.mark.parametrize("kind", ["fixed-value", "fixed-window", "rolling-window"])
+def test_a_lowered_badge_wide_limit_above_the_count_admits_exactly_up_to_it(dynamodb, kind):
+    badge = live_badge(badgeConstraints=badge_wide(kind, 200))
+    _earn_all(badge, range(10))  # on the customers' home shards, most of them past the new quotas' first 13
+    status, answer = _update(badge, badgeConstraints=badge_wide(kind, 13))
+    assert status == 200 and answer["data"]["earnedCount"] == 10, answer
+    answers = [earn_now(badge["id"], customer=customer) for customer in range(100, 105)]
+    assert [codes(answer) for _, answer in answers] == [[], [], [], [1021], [1021]]
+    assert counts(badge["id"])[0] == 13
+    limited = {"fixed-value": "T", "fixed-window": "FW#", "rolling-window": "RW#"}[kind]
+    spread = {key: by_shard for key, by_shard in _shard_counts(dynamodb, badge).items() if key[0].startswith(limited)}
+    assert spread and max(sum(by_shard) for by_shard in spread.values()) == 13
+    for key, by_shard in spread.items():  # every shard within its part of 13: one on the first 13 shards, none after
+        assert all(count <= (1 if shard < 13 else 0) for shard, count in enumerate(by_shard)), key
+
+
+@pytest.mark.parametrize("kind", ["fixed-value", "fixed-window", "rolling-window"])
+def test_a_lowered_badge_wide_limit_below_the_count_keeps_the_earns_and_refuses_until_revokes_bring_it_under(
+        dynamodb, kind):
+    badge = live_badge(badgeConstraints=badge_wide(kind, 200))
+    earned = _earn_all(badge, range(10))
+    status, answer = _update(badge, badgeConstraints=badge_wide(kind, 6))
+    assert status == 200 and answer["data"]["earnedCount"] == 10, answer
+    assert codes(earn_now(badge["id"], customer=50)[1]) == [1021]
+    for customer in range(4):  # ten to six: still not under six
+        _revoke(badge, customer, earned[customer])
+    assert codes(earn_now(badge["id"], customer=51)[1]) == [1021]
+    _revoke(badge, 4, earned[4])  # five: room for one
+    assert earn_now(badge["id"], customer=52)[0] == 200
+    assert codes(earn_now(badge["id"], customer=53)[1]) == [1021]
+    assert counts(badge["id"])[0] == 6
+
+
+def test_a_limit_raised_while_the_count_stands_above_it_admits_nothing_until_the_count_is_under(dynamodb):
+    badge = live_badge(badgeConstraints=badge_wide("fixed-value", 200))
+    earned = _earn_all(badge, range(10))
+    assert _update(badge, badgeConstraints=badge_wide("fixed-value", 6))[0] == 200
+    assert _update(badge, badgeConstraints=badge_wide("fixed-value", 8))[0] == 200  # still under ten
+    assert codes(earn_now(badge["id"], customer=50)[1]) == [1021]
+    for customer in range(3):
+        _revoke(badge, customer, earned[customer])
+    assert earn_now(badge["id"], customer=51)[0] == 200
+    assert codes(earn_now(badge["id"], customer=52)[1]) == [1021]
+    assert counts(badge["id"])[0] == 8
+    assert _update(badge, badgeConstraints=badge_wide("fixed-value", 9))[0] == 200  # raised over the count
+    assert earn_now(badge["id"], customer=53)[0] == 200
+    assert codes(earn_now(badge["id"], customer=54)[1]) == [1021]
+
+
+def test_a_customer_limit_is_lowered_and_raised_live(dynamodb):
+    limit = [{"constraintType": "CUSTOMER_BADGE_FIXED_VALUE", "maxEarnLimit": 3}]
+    badge = live_badge(customerConstraints=limit)
+    _earn_all(badge, [7, 7])
+    assert _update(badge, customerConstraints=[{**limit[0], "maxEarnLimit": 1}])[0] == 200
+    assert codes(earn_now(badge["id"], customer=7)[1]) == [1020]
+    assert earn_now(badge["id"], customer=8)[0] == 200
+    assert _update(badge, customerConstraints=[{**limit[0], "maxEarnLimit": 3}])[0] == 200
+    assert earn_now(badge["id"], customer=7)[0] == 200
+    assert codes(earn_now(badge["id"], customer=7)[1]) == [1020]
+
+
+def test_a_definition_change_writes_the_badge_then_each_shard_alone_and_no_transaction(dynamodb):
+    badge = live_badge(badgeConstraints=badge_wide("fixed-value", 100))
+    meter = WriteMeter(dynamodb_client())
+    request = meter.begin()
+    assert call(deactivate_badge, "PUT", f"/badgeMeta/{badge['id']}/deactivate")[0] == 200
+    assert "TransactWriteItems" not in request.calls
+    assert request.calls.count("UpdateItem") == 2 + SHARDS  # the badge (its definition, then `told`), each shard
+    assert len(request.units) == 1 + SHARDS and max(request.units.values()) <= 2  # each under 1 KB, but the badge
+    assert request.write_units <= SHARDS + 2
+    stored = badge_store().get_badge(100458, badge["id"])
+    assert (stored.version, stored.told, stored.rebalancing) == (3, 3, False)
+
+
+def test_a_change_that_stopped_half_way_is_finished_by_the_next_change(dynamodb, monkeypatch):
+    from badges.store.changes import ShardWalk
+
+    badge = live_badge()
+    assert earn_now(badge["id"], customer=0)[0] == 200  # cached, active
+    with monkeypatch.context() as stopped:
+        stopped.setattr(ShardWalk, "finish", lambda self, badge: None)  # the function stopped after the commit
+        assert call(deactivate_badge, "PUT", f"/badgeMeta/{badge['id']}/deactivate")[0] == 200
+    assert earn_now(badge["id"], customer=1)[0] == 200  # the cached definition still counts on untold shards
+    assert call(deactivate_badge, "PUT", f"/badgeMeta/{badge['id']}/deactivate")[0] == 200  # the retry
+    assert [codes(earn_now(badge["id"], customer=c)[1]) for c in range(2, 20)] == [[815]] * 18
+
+
+@pytest.mark.parametrize("switch", ["deactivate", "activate"])
+def test_a_badge_with_no_limit_entries_switches_and_changes(dynamodb, switch):
+    no_limits = {"customerConstraints": [{"constraintType": "CUSTOMER_BADGE_NO_LIMIT"}] * 2,
+                 "badgeConstraints": [{"constraintType": "BADGE_NO_LIMIT"}] * 2}
+    badge = live_badge(**no_limits)
     assert earn_now(badge["id"], customer=1)[0] == 200
-    status, answer = _update(badge, badgeConstraints=badge_wide("fixed-value", 39))
-    assert (status, codes(answer)) == (400, [1002])
-    assert answer["errors"][0]["reference"] == "badgeConstraints[0].maxEarnLimit"
-    status, answer = _update(badge, badgeConstraints=badge_wide("fixed-value", 41))
-    assert status == 200 and answer["data"]["earnedCount"] == 1
+    route = deactivate_badge if switch == "deactivate" else activate_badge
+    status, answer, _ = call(route, "PUT", f"/badgeMeta/{badge['id']}/{switch}")
+    assert status == 200 and answer["data"]["isActive"] == (switch == "activate"), answer
+    assert _update(badge, **no_limits, active=switch == "activate")[0] == 200
+    assert earn_now(badge["id"], customer=2)[0] == (200 if switch == "activate" else 400)
 
 
 def test_a_change_to_what_counts_loses_to_an_earn_that_lands_first(dynamodb):

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnec
 
 from badges.domain.errors import ServiceUnavailable
 from badges.store import retry
-from badges.store.dynamo import Refused, dynamodb_client, new_dynamodb_client, write_all
+from badges.store.items import Refused, dynamodb_client, new_dynamodb_client, write_all
 from badges.store.retry import DEFAULT_BUDGET, SAFETY_MARGIN, RetryingClient, invocation_budget
 from tests.fakes import FakeClock
 

@@ -193,9 +193,9 @@ def _check_benefit(benefit, ref: str, problems: Problems) -> None:
 def counting_changes(previous: BadgeDefinition, start: Decimal | None, customer: list[Constraint],
                      badge: list[Constraint]) -> list[ErrorDetail]:
     """What in a new definition would change how the earns counted so far count: the constraints' kinds and
-    windows (rolling lengths, fixed windows' geometry, which are the counters' keys), the start (fixed windows
-    begin at it), or a badge-wide limit lowered (its shards' quotas only grow, store.tallies). Limits may
-    otherwise change. Allowed only while the badge has no earns."""
+    windows (rolling lengths, fixed windows' geometry, which are the counters' keys) or the start (fixed windows
+    begin at it). Allowed only while the badge has no earns. Limits may change either way at any time: a lowered
+    badge-wide limit re-spreads the shards' counts before earns resume (store.changes)."""
     problems = Problems()
     if start is not None and start != previous.startOn and _has_fixed_window(previous):
         problems.add(Err.START_FROZEN, "startOn", "Start Date cannot change once the badge has earns: its fixed "
@@ -205,14 +205,6 @@ def counting_changes(previous: BadgeDefinition, start: Decimal | None, customer:
         if sorted(map(_shape, old)) != sorted(map(_shape, new)):
             problems.add(Err.WINDOW_CHANGE, name, "Once the badge has earns its constraints keep their types and "
                                                   "windows; only their limits may change")
-        elif name == "badgeConstraints":
-            old_limits = sorted((_shape(c), c.maxEarnLimit) for c in old)
-            new_limits = sorted(((_shape(c), c.maxEarnLimit, i) for i, c in enumerate(new)))
-            for (_, before), (_, after, index) in zip(old_limits, new_limits, strict=True):
-                if after < before:
-                    problems.add(Err.INVALID_VALUE, f"badgeConstraints[{index}].maxEarnLimit",
-                                 f"Invalid value: once the badge has earns a badge-wide limit can only be raised "
-                                 f"(it is {before})")
     return list(problems)
 
 

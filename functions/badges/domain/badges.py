@@ -272,6 +272,23 @@ class Badge(BaseModel):
     lastUpdatedOn: Decimal
     version: int = 1
     numericId: int | None = None  # the org's badges numbered 1, 2, ... as made (None: made before numbering)
+    # The last version every tally shard was told of (store.changes); behind `version` while a change walks them.
+    told: int | None = None
+    # A lowered badge-wide limit is being applied: the shards' counts are re-spread before earns resume.
+    rebalancing: bool = False
+    # The badge-wide counter families whose counts stood above a lowered limit (store.changes): a revoke of one of
+    # their units pays that excess off before it frees room.
+    excess: list[str] = []
+
+    @property
+    def told_version(self) -> int:
+        """The last version every tally shard was told of (store.changes); a badge stored before `told` was
+        kept: its own."""
+        return self.version if self.told is None else min(self.told, self.version)
+
+    @property
+    def walked(self) -> bool:
+        return self.told_version == self.version
 
     def status(self, now: Decimal) -> BadgeStatus:
         return status_at(self.definition.startOn, self.definition.expiresOn, now)

@@ -107,6 +107,40 @@ def _merge(counters: dict, counter: Counter, reference: str, describes: str) -> 
         existing.limit, existing.reference, existing.describes = counter.limit, reference, describes
 
 
+@dataclass(frozen=True)
+class Family:
+    """Every counter item of one badge-wide limit, over the badge's whole life: the badge's own earned count
+    (`prefix` None: the fixed value), or the items whose sort key starts with `prefix` (a fixed window's windows, a
+    rolling window's months)."""
+
+    prefix: str | None
+    limit: int
+
+
+def badge_families(definition: BadgeDefinition) -> list[Family]:
+    """The badge-wide limits as counter families; two constraints on one family keep the stricter limit."""
+    limits: dict[str | None, int] = {}
+    for constraint in definition.badgeConstraints:
+        kind, limit = constraint.constraintType, constraint.maxEarnLimit
+        if kind == ConstraintKind.FIXED_VALUE:
+            prefix = None
+        elif kind == ConstraintKind.FIXED_WINDOW:
+            prefix = f"FW#{constraint_reference_id('BADGE_', constraint)}#"
+        elif kind == ConstraintKind.ROLLING_WINDOW:
+            prefix = f"RW#{constraint.rollType.value[0]}{constraint.rollValue}#"
+        else:
+            continue  # NO_LIMIT
+        limits[prefix] = min(limit, limits.get(prefix, limit))
+    return [Family(prefix, limit) for prefix, limit in limits.items()]
+
+
+def lowers_badge_limit(old: BadgeDefinition, new: BadgeDefinition) -> bool:
+    """Whether the new definition holds a badge-wide family to less than the old one did (or newly limits one):
+    the shards' counts must then be spread again before any earn counts under it (store.changes)."""
+    before = {family.prefix: family.limit for family in badge_families(old)}
+    return any(family.limit < before.get(family.prefix, family.limit + 1) for family in badge_families(new))
+
+
 def most_items(definition: BadgeDefinition) -> int:
     """The most items an earn of this badge can write in its transaction: the requestId, the badge, the earned
     badge, an issue check, and each limit's counter items (a rolling window's reach over months)."""

@@ -8,6 +8,7 @@ from badges.domain.badge_rules import counting_changes, definition_of
 from badges.domain.badges import Badge, BadgeRequest, BadgeUpdateRequest
 from badges.domain.errors import BadgeNotFound, Err, ErrorDetail, ServiceUnavailable, ValidationFailed
 from badges.domain.identity import Caller
+from badges.domain.limits import lowers_badge_limit
 from badges.domain.paging import PageRequest
 from badges.domain.values import new_id, now
 from badges.service.custom_fields import active_definitions
@@ -84,13 +85,19 @@ def _apply(badge_id: str, caller: Caller, store: BadgeStore, change: Callable[[B
     for _ in range(_UPDATE_ATTEMPTS):
         current = get_badge(badge_id, caller, store, reference)
         at = now()
-        changed = change(current, at).model_copy(update={
-            "lastUpdatedBy": caller.user_id, "lastUpdatedOn": at, "version": current.version + 1})
+        changed = change(current, at)
         # What changes how earns count may only meet a badge without earns: the rules refused it if the badge
         # had some when read, and the store's condition refuses it if one lands before the write.
         uncounted = bool(counting_changes(current.definition, changed.definition.startOn,
                                           changed.definition.customerConstraints,
                                           changed.definition.badgeConstraints))
+        # A badge-wide limit lowered, or raised while counts stand above it: the shards' counts are spread
+        # again before earns resume (a flag from a change that stopped half-way is carried on).
+        rebalancing = not uncounted and (current.rebalancing or bool(current.excess) or lowers_badge_limit(
+            current.definition, changed.definition))
+        changed = changed.model_copy(update={"lastUpdatedBy": caller.user_id, "lastUpdatedOn": at,
+                                             "version": current.version + 1, "rebalancing": rebalancing,
+                                             "told": current.version + 1 if uncounted else current.told_version})
         try:
             store.replace_badge(current, changed, uncounted=uncounted)
             return changed

@@ -3,6 +3,7 @@ conditions in the one transaction that records the change."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -41,10 +42,12 @@ from badges.domain.identity import Caller
 from badges.domain.limits import expiry_of, plan
 from badges.domain.values import iso_or_epoch, new_id, to_epoch
 from badges.store.ports import BadgeStore, EarnPlan, EarnRefused, EarnStore, IssueExists, NotActive, StaleWrite
+from badges.store.retry import retry_budget
 
 T, R = TypeVar("T"), TypeVar("R")
 _ATTEMPTS = 4  # a badge changed between our read and our write: read it again and retry
 _CACHE_SIZE = 512
+_SETTLE_PAUSE, _SETTLE_PAUSE_MOST = 0.025, 0.4  # seconds between reads of a badge whose limit is being lowered
 MAX_BULK = 100
 
 
@@ -172,7 +175,8 @@ def issue_bulk(request: IssueBulkRequest, caller: Caller, badges: BadgeStore, ea
     return result
 
 
-def revoke_earn(request: RevokeRequest, caller: Caller, earns: EarnStore, at: Decimal) -> RevokeResult:
+def revoke_earn(request: RevokeRequest, caller: Caller, badges: BadgeStore, earns: EarnStore,
+                at: Decimal) -> RevokeResult:
     """The earned badge is no longer active and gives back every unit it took; 814 if none was active."""
     problems = []
     if not request.badgeMetaId:
@@ -188,10 +192,18 @@ def revoke_earn(request: RevokeRequest, caller: Caller, earns: EarnStore, at: De
     if not active:
         raise BadgesError(Err.NO_ACTIVE_EARN, "earnedBadgeId")
     earned = active[-1]
-    try:
-        earns.revoke(caller.org_id, earned, at)
-    except NotActive as gone:
-        raise BadgesError(Err.NO_ACTIVE_EARN, "earnedBadgeId") from gone
+    for attempt in range(_ATTEMPTS):
+        badge = _settled(caller, request.badgeMetaId, badges, badge_cache.get(
+            caller.org_id, request.badgeMetaId, badges, fresh=attempt > 0))
+        try:
+            earns.revoke(caller.org_id, earned, at, badge)
+            break
+        except NotActive as gone:
+            raise BadgesError(Err.NO_ACTIVE_EARN, "earnedBadgeId") from gone
+        except StaleWrite:
+            continue
+    else:
+        raise ServiceUnavailable()
     return RevokeResult(badgeMetaId=request.badgeMetaId, customerId=request.customerId,
                         earnedBadgeId=earned["earnedBadgeId"], isActive=False)
 
@@ -225,7 +237,8 @@ def _on_fresh_badge(caller: Caller, badge_id: str, operation: str, key: str | No
     read (the cache may be behind a claim, say), a retry of a request that once succeeded answers 809 with its
     first result, and a write that finds the badge changed reads it again and starts over."""
     for attempt in range(_ATTEMPTS):
-        badge = badge_cache.get(caller.org_id, badge_id, badges, fresh=attempt > 0)
+        badge = _settled(caller, badge_id, badges, badge_cache.get(caller.org_id, badge_id, badges,
+                                                                    fresh=attempt > 0))
         try:
             checked = check(badge)
         except BadgesError:
@@ -239,6 +252,21 @@ def _on_fresh_badge(caller: Caller, badge_id: str, operation: str, key: str | No
         except StaleWrite:
             continue
     raise ServiceUnavailable()
+
+
+def _settled(caller: Caller, badge_id: str, badges: BadgeStore, badge: Badge) -> Badge:
+    """The badge once no lowered limit is being applied to it: while the shards' counts are spread again
+    (store.changes, well under a second) it is read again after growing pauses, within the retry budget (then
+    503, to be retried)."""
+    deadline = time.monotonic() + retry_budget()
+    pause = _SETTLE_PAUSE
+    while badge.rebalancing:
+        if time.monotonic() + pause > deadline:
+            raise ServiceUnavailable()
+        time.sleep(pause)
+        pause = min(2 * pause, _SETTLE_PAUSE_MOST)
+        badge = badge_cache.get(caller.org_id, badge_id, badges, fresh=True)
+    return badge
 
 
 def _check_earnable(badge: Badge, customer: int, event: Decimal, at: Decimal, triggered_by: TriggeredBy,
@@ -293,9 +321,11 @@ def _replay_if_repeated(earns: EarnStore, org_id: int, operation: str, key: str)
 def _refusal_error(refused: EarnRefused) -> BadgesError:
     if any(r.kind == "issue" for r in refused.refusals):
         return BadgesError(Err.ISSUE_REQUIRED, "customerId")
+    # One error per constraint: a rolling window counted on two month items refuses on both, one constraint.
+    refusals = {(r.kind, r.reference): r for r in refused.refusals}.values()
     details = [ErrorDetail.of(Err.CUSTOMER_LIMIT_REACHED if r.kind == "customer_limit" else Err.BADGE_LIMIT_REACHED,
                               r.reference, f"{r.describes} allows {r.limit}: the limit is reached")
-               for r in refused.refusals]
+               for r in refusals]
     return ValidationFailed(details)
 
 

@@ -7,7 +7,7 @@ from botocore.exceptions import ClientError
 
 from badges.config import settings
 from badges.domain.credentials import Credential
-from badges.store.dynamo import dynamodb_client, from_item, to_item
+from badges.store.items import dynamodb_client, from_item, to_item
 from badges.store.retry import RetryingClient
 
 

@@ -2,16 +2,10 @@
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from decimal import Decimal
 from functools import cache
 from typing import Any
-
-import boto3
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.config import Config
-from botocore.exceptions import ClientError
 
 from badges.config import settings
 from badges.domain.badges import Badge, BadgeDefinition, Claim
@@ -21,115 +15,29 @@ from badges.domain.errors import BadgeNameTaken, BadgesError, Err, GroupNameTake
 from badges.domain.groups import Group
 from badges.domain.org_meta import OrgMeta, TagDefinition
 from badges.domain.paging import PageRequest
+from badges.store.changes import ShardWalk
+from badges.store.items import (
+    BADGE_PREFIX,
+    Refused,
+    badge_key,
+    dynamodb_client,
+    from_item,
+    get_many,
+    org_key,
+    to_item,
+    write_all,
+)
 from badges.store.listing import page_of, read_listing
 from badges.store.pagination import PageTokens
 from badges.store.ports import BadgeFilters, ClaimRefused, OrgMetaExists, Page, StaleWrite
-from badges.store.retry import CONNECT_TIMEOUT, READ_TIMEOUT, RetryingClient, cancellation_codes
+from badges.store.retry import RetryingClient
 from badges.store.tallies import SHARDS, TALLY_SK, tally_of, tally_pk
 
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-
 GROUP_PREFIX = "GROUP#"
-BADGE_PREFIX = "BADGE#"
 BADGE_NUMBER_SK = "SEQ#BADGE"  # the org's badge counter, beside its badges
 _MAX_PAGE_QUERIES = 8
 _CLAIM_ATTEMPTS = 4  # a claim that meets another change of the badge reads it again
 MAX_ID_LENGTH = 64  # longer is no id of ours, and could exceed DynamoDB's key size
-
-
-def new_dynamodb_client(region: str | None, endpoint_url: str | None = None) -> RetryingClient:
-    """A DynamoDB client whose every call goes through the one retry layer; botocore itself tries once."""
-    return RetryingClient(boto3.client(
-        "dynamodb",
-        region_name=region,
-        endpoint_url=endpoint_url,
-        config=Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=CONNECT_TIMEOUT,
-                      read_timeout=READ_TIMEOUT, tcp_keepalive=True),
-    ))
-
-
-@cache
-def dynamodb_client() -> RetryingClient:
-    """One client per process, made on first use so cold starts and moto stay happy."""
-    cfg = settings()
-    return new_dynamodb_client(cfg.region, cfg.dynamodb_endpoint)
-
-
-def to_item(attributes: dict[str, Any]) -> dict[str, dict]:
-    return {key: _serializer.serialize(value) for key, value in attributes.items() if value is not None}
-
-
-def from_item(item: dict[str, dict]) -> dict[str, Any]:
-    return {key: _deserializer.deserialize(value) for key, value in item.items()}
-
-
-def org_key(org_id: int) -> str:
-    return f"ORG#{org_id}"
-
-
-def badge_key(org_id: int, badge_id: str) -> dict:
-    return to_item({"pk": org_key(org_id), "sk": BADGE_PREFIX + badge_id})
-
-
-class Refused(Exception):
-    """A conditional write was refused; `codes` holds each item's reason, in order ('None' where it passed)."""
-
-    def __init__(self, codes: list[str]):
-        super().__init__(codes)
-        self.codes = codes
-
-    def failed(self, index: int) -> bool:
-        return self.codes[index] == "ConditionalCheckFailed"
-
-
-_SINGLE_WRITES = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item"}
-
-
-def write_all(client: RetryingClient, items: list[dict]) -> None:
-    """Apply the items atomically: one item as a plain conditional write (half the cost of a one-item
-    transaction), several as one transaction. Refused when a condition fails; throttling and conflicts were
-    retried by the client and, if they outlasted its budget, are ServiceUnavailable (a 503)."""
-    try:
-        if len(items) == 1 and next(iter(items[0])) in _SINGLE_WRITES:
-            [(action, params)] = items[0].items()
-            getattr(client, _SINGLE_WRITES[action])(**params)
-        else:
-            client.transact_write_items(TransactItems=items)
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code == "ConditionalCheckFailedException":
-            raise Refused(["ConditionalCheckFailed"]) from exc
-        codes = cancellation_codes(exc)
-        if "ConditionalCheckFailed" in codes:
-            raise Refused(codes) from exc
-        raise
-
-
-def get_many(client: RetryingClient, table: str, keys: list[dict], consistent: bool = True) -> list[dict]:
-    """The items at these keys that exist, strongly consistent unless told otherwise: BatchGetItem's 100 keys a
-    call, the calls side by side, and whatever DynamoDB left unprocessed asked for again."""
-    def batch(chunk: list[dict]) -> list[dict]:
-        found: list[dict] = []
-        request: dict | None = {table: {"Keys": chunk, "ConsistentRead": consistent}}
-        while request:
-            response = client.batch_get_item(RequestItems=request)
-            found += response["Responses"].get(table, [])
-            request = response.get("UnprocessedKeys") or None
-        return found
-
-    chunks = [keys[start:start + 100] for start in range(0, len(keys), 100)]
-    if len(chunks) <= 1:
-        return batch(chunks[0]) if chunks else []
-    with ThreadPoolExecutor(max_workers=min(8, len(chunks))) as pool:
-        return [item for found in pool.map(batch, chunks) for item in found]
-
-
-def version_gate(version: int) -> tuple[str, dict, dict]:
-    """The condition that a badge tally holds `version` (absent: it was never told of a change since the badge's
-    creation, so the version is still the one the badge was created with), with its names and values."""
-    return ("(attribute_not_exists(#version) OR #version = :version)", {"#version": "version"},
-            {":version": version})
 
 
 def name_lock_key(org_id: int, kind: str, name: str) -> dict:
@@ -284,7 +192,7 @@ class DynamoBadgeStore:
         self._client = client
         self._table = table_name
         self._tokens = tokens or PageTokens()
-
+        self._walk = ShardWalk(client, table_name)
 
     def _group_exists(self, badge: Badge) -> list[dict]:
         group_id = badge.definition.badgeGroupId
@@ -301,7 +209,8 @@ class DynamoBadgeStore:
             "name": d.name, "nameLower": d.name.lower(), "earnType": d.earnType.value,
             "owners": d.restrictedToOwners, "groupId": d.badgeGroupId, "startOn": d.startOn,
             "expiresOn": d.expiresOn, "active": d.active, "lastUpdatedBy": badge.lastUpdatedBy,
-            "lastUpdatedOn": badge.lastUpdatedOn, "version": badge.version,
+            "lastUpdatedOn": badge.lastUpdatedOn, "version": badge.version, "told": badge.told,
+            "rebalance": badge.rebalancing or None, "excess": None,
             "doc": json.dumps({"definition": d.model_dump(mode="json")}, separators=(",", ":"),
                               ensure_ascii=False),
         }
@@ -318,6 +227,8 @@ class DynamoBadgeStore:
             createdOn=Decimal(data["createdOn"]), lastUpdatedBy=int(data["lastUpdatedBy"]),
             lastUpdatedOn=Decimal(data["lastUpdatedOn"]), version=int(data["version"]),
             numericId=int(data["numericId"]) if "numericId" in data else None,
+            told=int(data["told"]) if "told" in data else None, rebalancing=bool(data.get("rebalance")),
+            excess=sorted(data.get("excess", [])),
         )
 
     def next_badge_number(self, org_id: int) -> int:
@@ -380,18 +291,15 @@ class DynamoBadgeStore:
             counts[badge_id][1] += int(item.get("issued", {}).get("N", 0))
         return {bid: (earned, issued) for bid, (earned, issued) in counts.items()}
 
-    def _tell_tallies(self, org_id: int, badge_id: str, version: int, uncounted: bool = False) -> list[dict]:
-        """Transaction items that give every tally shard the badge's new version; `uncounted`: only while the
-        badge has no earns (a change to what its counters mean may not meet counted earns)."""
-        names, values = {"#version": "version"}, {":version": version}
-        extra: dict[str, Any] = {}
-        if uncounted:
-            names["#earned"], values[":zero"] = "earned", 0
-            extra["ConditionExpression"] = "attribute_not_exists(#earned) OR #earned = :zero"
+    def _tell_tallies(self, org_id: int, badge_id: str, version: int) -> list[dict]:
+        """Transaction items that give every tally shard the badge's new version, only while the badge has no
+        earns (a change to what its counters mean may not meet counted earns)."""
+        names, values = {"#version": "version", "#earned": "earned"}, {":version": version, ":zero": 0}
         return [{"Update": {"TableName": self._table,
                             "Key": to_item({"pk": tally_pk(org_key(org_id), badge_id, shard), "sk": TALLY_SK}),
                             "UpdateExpression": "SET #version = :version", "ExpressionAttributeNames": names,
-                            "ExpressionAttributeValues": to_item(values), **extra}}
+                            "ExpressionAttributeValues": to_item(values),
+                            "ConditionExpression": "attribute_not_exists(#earned) OR #earned = :zero"}}
                 for shard in range(SHARDS)]
 
     def name_taken(self, org_id: int, name: str, by_other_than: str | None = None) -> bool:
@@ -400,8 +308,9 @@ class DynamoBadgeStore:
 
     def replace_badge(self, old: Badge, new: Badge, uncounted: bool = False) -> None:
         """Update the definition at the version read (StaleWrite otherwise), never the counters; a rename moves
-        the name reservation, a group is checked and every tally shard learns the new version, in the same
-        transaction; `uncounted`: only while the badge has no earns (StaleWrite otherwise)."""
+        the name reservation and a group is checked in the same transaction; then every tally shard is told the
+        new version, one by one (store.changes). `uncounted`: only while the badge has no earns (StaleWrite
+        otherwise), and then the shards are told in the same transaction, which checks that."""
         attributes = self._definition_attributes(new)
         present = {k: v for k, v in attributes.items() if v is not None}
         names = {f"#a{i}": key for i, key in enumerate(attributes)}
@@ -423,7 +332,8 @@ class DynamoBadgeStore:
                       take_name(self._table, new.orgId, "BADGE", new.definition.name, new.id)]
         items += self._group_exists(new)
         group_at = len(items) - 1
-        items += self._tell_tallies(new.orgId, new.id, new.version, uncounted)
+        if uncounted:
+            items += self._tell_tallies(new.orgId, new.id, new.version)
         try:
             write_all(self._client, items)
         except Refused as refused:
@@ -434,14 +344,16 @@ class DynamoBadgeStore:
             if new.definition.badgeGroupId and refused.failed(group_at):
                 raise GroupNotFound(new.definition.badgeGroupId, reference="badgeGroupId") from refused
             raise StaleWrite(new.id) from refused
+        if not uncounted:
+            self._walk.finish(new)
 
     def set_claim(self, org_id: int, badge_id: str, claim: Claim) -> None:
-        """Record the owner's claim as active (claiming) or not (giving it up), and bump the badge's version on
-        the badge and its tallies, so that an update that read the claims before is stale and every earn after
-        sees the claim. Refused with the badge as it was when a condition fails: a claim needs its owner among
-        restrictedToOwners and no active claim of its own; an unclaim needs one."""
+        """Record the owner's claim as active (claiming) or not (giving it up) and bump the badge's version, so
+        that an update that read the claims before is stale; then tell the tallies (store.changes), so that every
+        earn after sees the claim. Refused with the badge as it was when a condition fails: a claim needs its
+        owner among restrictedToOwners and no active claim of its own; an unclaim needs one."""
         key = f"{claim.ownerType}#{claim.referenceId}"
-        names = {"#claims": "claims", "#key": key, "#version": "version"}
+        names = {"#claims": "claims", "#key": key, "#version": "version", "#told": "told"}
         values: dict[str, Any] = {":claim": claim.model_dump(), ":true": True}
         if claim.isActive:
             condition = ("contains(owners, :owner) AND "
@@ -460,17 +372,21 @@ class DynamoBadgeStore:
                                                                     f"{MAX_CLAIMS} owner references")
             update = {"Update": {
                 "TableName": self._table, "Key": badge_key(org_id, badge_id),
-                "UpdateExpression": "SET #claims.#key = :claim, #version = :next",
+                "UpdateExpression": "SET #claims.#key = :claim, #version = :next, #told = :told",
                 "ConditionExpression": f"#version = :read AND {condition}", "ExpressionAttributeNames": names,
                 "ExpressionAttributeValues": to_item({**values, ":read": current.version,
-                                                      ":next": current.version + 1})}}
+                                                      ":next": current.version + 1, ":told": current.told_version})}}
             try:
-                write_all(self._client, [update, *self._tell_tallies(org_id, badge_id, current.version + 1)])
-                return
+                write_all(self._client, [update])
             except Refused as refused:
                 after = self.get_badge(org_id, badge_id, counted=False)
+                if after is not None and not after.walked:
+                    self._walk.finish(after)  # a change that stopped half-way, maybe this very claim tried before
                 if after is None or after.version == current.version:
                     raise ClaimRefused(after) from refused
+                continue
+            self._walk.finish(current.model_copy(update={"version": current.version + 1}))
+            return
         raise ServiceUnavailable()
 
     def list_badges(self, org_id: int, filters: BadgeFilters, now: Decimal, request: PageRequest,

@@ -23,10 +23,13 @@ from cachetools import LRUCache
 from badges.config import settings
 from badges.domain.badges import Badge
 from badges.domain.errors import RequestRepeated, ServiceUnavailable
-from badges.domain.limits import Limits
+from badges.domain.limits import Family, Limits, badge_families
+from badges.store.changes import family_key
 from badges.store.dynamo import (
     MAX_ID_LENGTH,
     DynamoBadgeStore,
+)
+from badges.store.items import (
     Refused,
     dynamodb_client,
     from_item,
@@ -128,9 +131,9 @@ class DynamoEarnStore:
         raise ServiceUnavailable()
 
     def _fresh_shards(self, plan: EarnPlan, cells: list[Cell]) -> dict[tuple[int, str], dict]:
-        """Every shard's items of the cells, or StaleWrite if a shard holds another version of the badge."""
+        """Every shard's items of the cells, or StaleWrite if a shard was told a newer version of the badge."""
         seen = self._shards(plan.org_id, plan.badge.id, cells)
-        if any(item.get("version", plan.badge.version) != plan.badge.version
+        if any(item.get("version", plan.badge.version) > plan.badge.version
                for (_, sk), item in seen.items() if sk == TALLY_SK):
             raise StaleWrite(plan.badge.id)
         return seen
@@ -221,7 +224,7 @@ class DynamoEarnStore:
     def _add(self, pk: str, sk: str, attributes: list[str], amount: int, limit: int | None = None,
              version: int | None = None) -> dict:
         """Add `amount` to each attribute; with a limit, only if every one of them is below it first; with a
-        version, only if the tally holds that badge version."""
+        version, only if the tally was told no newer one, and telling it this one."""
         names = {f"#a{i}": name for i, name in enumerate(attributes)}
         values: dict[str, Any] = {":amount": amount}
         conditions = []
@@ -235,7 +238,8 @@ class DynamoEarnStore:
             values |= gate_values
         update: dict[str, Any] = {
             "TableName": self._table, "Key": to_item({"pk": pk, "sk": sk}),
-            "UpdateExpression": "ADD " + ", ".join(f"{alias} :amount" for alias in names if alias.startswith("#a")),
+            "UpdateExpression": "ADD " + ", ".join(f"{alias} :amount" for alias in names if alias.startswith("#a"))
+                                + (" SET #version = :version" if version is not None else ""),
             "ExpressionAttributeNames": names, "ExpressionAttributeValues": to_item(values),
         }
         if conditions:
@@ -325,33 +329,92 @@ class DynamoEarnStore:
                 return items
             query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def revoke(self, org_id: int, earned: dict, at: Decimal) -> None:
-        """The earned badge is inactive and every unit it took is given back, or NotActive if it was already."""
-        badge_id, customer_id = earned["badgeMetaId"], int(earned["customerId"])
-        items = [
-            {"Update": {"TableName": self._table,
-                        "Key": to_item({"pk": customer_key(org_id, customer_id),
-                                        "sk": f"EARN#{badge_id}#{earned['earnedBadgeId']}"}),
-                        "UpdateExpression": "SET active = :false, revokedOn = :at",
-                        "ConditionExpression": "active = :true",
-                        "ExpressionAttributeValues": to_item({":false": False, ":true": True, ":at": at})}},
-            *(self._give_back(pk, sk, adds) for pk, sk, adds in json.loads(earned["counters"])),
-        ]
-        try:
-            write_all(self._client, items)
-        except Refused as refused:
-            raise NotActive(earned["earnedBadgeId"]) from refused
+    def revoke(self, org_id: int, earned: dict, at: Decimal, badge: Badge) -> None:
+        """The earned badge is inactive and every unit it took is given back, or NotActive if it was already;
+        StaleWrite if a tally shard was told a newer version of the badge than `badge` (read it again). A unit of
+        a family whose counts stand above a lowered limit (`badge.excess`) is given back where the excess is, so
+        that no room opens until the family is back under its limit (store.changes)."""
+        families = {family_key(family): family for family in badge_families(badge.definition)}
+        for _ in range(_PLACEMENTS):
+            gives: dict[tuple[str, str], dict[str, int | None]] = {}  # (pk, sk) -> attribute -> quota to be above
+            for pk, sk, adds in json.loads(earned["counters"]):
+                family = self._in_excess(badge, families, pk, sk)
+                donors = self._donors(org_id, badge.id, family, pk, sk, adds) if family else {
+                    attribute: (pk, None) for attribute in adds}
+                for attribute, (donor, above) in donors.items():
+                    gives.setdefault((donor, sk), {})[attribute] = above
+            gated = next((key for key in gives if key[1] == TALLY_SK and tally_of(key[0])), None)
+            items = [
+                {"Update": {"TableName": self._table,
+                            "Key": to_item({"pk": customer_key(org_id, int(earned["customerId"])),
+                                            "sk": f"EARN#{badge.id}#{earned['earnedBadgeId']}"}),
+                            "UpdateExpression": "SET active = :false, revokedOn = :at",
+                            "ConditionExpression": "active = :true",
+                            "ExpressionAttributeValues": to_item({":false": False, ":true": True, ":at": at})}},
+                *(self._give_back(pk, sk, attributes, badge.version if (pk, sk) == gated else None)
+                  for (pk, sk), attributes in gives.items()),
+            ]
+            try:
+                write_all(self._client, items)
+                return
+            except Refused as refused:
+                if refused.failed(0):
+                    raise NotActive(earned["earnedBadgeId"]) from refused
+                if not badge.excess:
+                    raise StaleWrite(badge.id) from refused
+            if any(item.get("version", 0) > badge.version
+                   for item in self._shards_at(org_id, badge.id, [TALLY_SK]).values()):
+                raise StaleWrite(badge.id)
+        raise ServiceUnavailable()  # other revokes kept taking the excess we chose
 
-    def _give_back(self, pk: str, sk: str, attributes: list[str]) -> dict:
-        """Subtract one from each attribute; on a tally shard, count the units as freed too (store.tallies)."""
+    @staticmethod
+    def _in_excess(badge: Badge, families: dict[str, Family], pk: str, sk: str) -> Family | None:
+        """The family over its limit that the counter item belongs to, if it is a badge-wide one."""
+        if not badge.excess or tally_of(pk) is None:
+            return None
+        return next((families[key] for key in badge.excess if key in families
+                     and (sk == key if key == TALLY_SK else sk.startswith(key))), None)
+
+    def _donors(self, org_id: int, badge_id: str, family: Family, pk: str, sk: str,
+                attributes: list[str]) -> dict[str, tuple[str, int | None]]:
+        """For each attribute, the shard to give the unit back to: one holding more than its quota (the counter's
+        own first), with that quota as a condition; or the counter's own shard when none does."""
+        seen = self._shards_at(org_id, badge_id, [sk])
+        own = tally_of(pk)[1]
+        order = [own, *(shard for shard in range(SHARDS) if shard != own)]
+        donors = {}
+        for attribute in attributes:
+            donor = next((shard for shard in order if int(seen.get((shard, sk), {}).get(attribute, 0))
+                          > quota(family.limit, shard)), None)
+            donors[attribute] = (pk, None) if donor is None else (
+                tally_pk(org_key(org_id), badge_id, donor), quota(family.limit, donor))
+        return donors
+
+    def _give_back(self, pk: str, sk: str, attributes: dict[str, int | None], version: int | None = None) -> dict:
+        """Subtract one from each attribute (only while it is above the quota given with it, if any); on a tally
+        shard, count the units as freed too (store.tallies), and with a version, only if the shard was told no
+        newer one."""
         names = {f"#a{i}": name for i, name in enumerate(attributes)}
         adds, values = [f"{alias} :minus" for alias in names], {":minus": -1}
+        conditions = []
+        for i, above in enumerate(attributes.values()):
+            if above is not None:
+                conditions.append(f"#a{i} > :q{i}")
+                values[f":q{i}"] = above
         if tally_of(pk) is not None:
             names["#freed"], values[":one"] = "freed", 1
             adds.append("#freed :one")
-        return {"Update": {"TableName": self._table, "Key": to_item({"pk": pk, "sk": sk}),
-                           "UpdateExpression": "ADD " + ", ".join(adds), "ExpressionAttributeNames": names,
-                           "ExpressionAttributeValues": to_item(values)}}
+        if version is not None:
+            gate, gate_names, gate_values = version_gate(version)
+            conditions.append(gate)
+            names |= gate_names
+            values |= gate_values
+        update = {"TableName": self._table, "Key": to_item({"pk": pk, "sk": sk}),
+                  "UpdateExpression": "ADD " + ", ".join(adds), "ExpressionAttributeNames": names,
+                  "ExpressionAttributeValues": to_item(values)}
+        if conditions:
+            update["ConditionExpression"] = " AND ".join(conditions)
+        return {"Update": update}
 
     def customer_counters(self, org_id: int, customer_id: int,
                           keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:

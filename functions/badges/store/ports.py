@@ -179,8 +179,9 @@ class EarnStore(Protocol):
     def issues(self, org_id: int, customer_id: int) -> list[dict]:
         """The customer's issues."""
 
-    def revoke(self, org_id: int, earned: dict, at: Decimal) -> None:
-        """Make the earn inactive and give back its units (NotActive if it already was)."""
+    def revoke(self, org_id: int, earned: dict, at: Decimal, badge: Badge) -> None:
+        """Make the earn inactive and give back its units (NotActive if it already was), under `badge`'s limits
+        (StaleWrite if the badge changed since it was read)."""
 
     def customer_counters(self, org_id: int, customer_id: int,
                           keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:

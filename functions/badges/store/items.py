@@ -1,0 +1,113 @@
+"""The DynamoDB basics every adapter shares: the client, item (de)serialization, keys, and atomic writes."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from typing import Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from badges.config import settings
+from badges.store.retry import CONNECT_TIMEOUT, READ_TIMEOUT, RetryingClient, cancellation_codes
+
+BADGE_PREFIX = "BADGE#"
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def new_dynamodb_client(region: str | None, endpoint_url: str | None = None) -> RetryingClient:
+    """A DynamoDB client whose every call goes through the one retry layer; botocore itself tries once."""
+    return RetryingClient(boto3.client(
+        "dynamodb",
+        region_name=region,
+        endpoint_url=endpoint_url,
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=CONNECT_TIMEOUT,
+                      read_timeout=READ_TIMEOUT, tcp_keepalive=True),
+    ))
+
+
+@cache
+def dynamodb_client() -> RetryingClient:
+    """One client per process, made on first use so cold starts and moto stay happy."""
+    cfg = settings()
+    return new_dynamodb_client(cfg.region, cfg.dynamodb_endpoint)
+
+
+def to_item(attributes: dict[str, Any]) -> dict[str, dict]:
+    return {key: _serializer.serialize(value) for key, value in attributes.items() if value is not None}
+
+
+def from_item(item: dict[str, dict]) -> dict[str, Any]:
+    return {key: _deserializer.deserialize(value) for key, value in item.items()}
+
+
+def org_key(org_id: int) -> str:
+    return f"ORG#{org_id}"
+
+
+def badge_key(org_id: int, badge_id: str) -> dict:
+    return to_item({"pk": org_key(org_id), "sk": BADGE_PREFIX + badge_id})
+
+
+class Refused(Exception):
+    """A conditional write was refused; `codes` holds each item's reason, in order ('None' where it passed)."""
+
+    def __init__(self, codes: list[str]):
+        super().__init__(codes)
+        self.codes = codes
+
+    def failed(self, index: int) -> bool:
+        return self.codes[index] == "ConditionalCheckFailed"
+
+
+_SINGLE_WRITES = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item"}
+
+
+def write_all(client: RetryingClient, items: list[dict]) -> None:
+    """Apply the items atomically: one item as a plain conditional write (half the cost of a one-item
+    transaction), several as one transaction. Refused when a condition fails; throttling and conflicts were
+    retried by the client and, if they outlasted its budget, are ServiceUnavailable (a 503)."""
+    try:
+        if len(items) == 1 and next(iter(items[0])) in _SINGLE_WRITES:
+            [(action, params)] = items[0].items()
+            getattr(client, _SINGLE_WRITES[action])(**params)
+        else:
+            client.transact_write_items(TransactItems=items)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code == "ConditionalCheckFailedException":
+            raise Refused(["ConditionalCheckFailed"]) from exc
+        codes = cancellation_codes(exc)
+        if "ConditionalCheckFailed" in codes:
+            raise Refused(codes) from exc
+        raise
+
+
+def get_many(client: RetryingClient, table: str, keys: list[dict], consistent: bool = True) -> list[dict]:
+    """The items at these keys that exist, strongly consistent unless told otherwise: BatchGetItem's 100 keys a
+    call, the calls side by side, and whatever DynamoDB left unprocessed asked for again."""
+    def batch(chunk: list[dict]) -> list[dict]:
+        found: list[dict] = []
+        request: dict | None = {table: {"Keys": chunk, "ConsistentRead": consistent}}
+        while request:
+            response = client.batch_get_item(RequestItems=request)
+            found += response["Responses"].get(table, [])
+            request = response.get("UnprocessedKeys") or None
+        return found
+
+    chunks = [keys[start:start + 100] for start in range(0, len(keys), 100)]
+    if len(chunks) <= 1:
+        return batch(chunks[0]) if chunks else []
+    with ThreadPoolExecutor(max_workers=min(8, len(chunks))) as pool:
+        return [item for found in pool.map(batch, chunks) for item in found]
+
+
+def version_gate(version: int) -> tuple[str, dict, dict]:
+    """The condition that a badge tally was told no newer version than `version` (absent: never told of a change
+    since the badge's creation), with its names and values; the write that carries it tells the tally `version`
+    (SET), so an earn planned on a change takes its shard along with it (store.changes)."""
+    return ("(attribute_not_exists(#version) OR #version <= :version)", {"#version": "version"},
+            {":version": version})
