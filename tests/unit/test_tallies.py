@@ -1,10 +1,25 @@
 """The tally arithmetic: quotas that add up to a limit and only grow with it, customers spread over the shards,
-and an earn's units placed where there is room, refused only where no shard has any."""
+an earn's units placed where there is room, refused only where no shard has any, and the moves that fit counts
+within a lowered limit's quotas."""
 from collections import Counter
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from badges.store.tallies import SHARDS, TALLY_SK, Cell, Full, Placement, home_shard, place, quota, tally_of, tally_pk
+from badges.store.tallies import (
+    SHARDS,
+    TALLY_SK,
+    Cell,
+    Full,
+    Placement,
+    home_shard,
+    moves,
+    place,
+    quota,
+    tally_of,
+    tally_pk,
+)
 
 
 @pytest.mark.parametrize("limit", [1, 2, 63, 64, 65, 100, 2_500, 10**12 + 7])
@@ -67,3 +82,21 @@ def test_a_tally_key_names_its_badge_and_shard_and_no_other_key_passes_for_one()
     assert tally_of(tally_pk("ORG#7", "01a2b3", 63)) == ("01a2b3", 63)
     assert tally_of("ORG#7#CUST#5#BADGE#01a2b3") is None
     assert tally_of("ORG#7#BADGE#01a2b3#T#x") is None
+
+
+@given(counts=st.dictionaries(st.integers(0, SHARDS - 1), st.integers(-3, 40), max_size=SHARDS),
+       limit=st.integers(1, 300))
+def test_moves_keep_the_sum_and_leave_no_shard_above_its_quota_while_another_is_below(counts, limit):
+    delta = moves(counts, limit)
+    after = {shard: counts.get(shard, 0) + delta.get(shard, 0) for shard in range(SHARDS)}
+    assert sum(delta.values()) == 0
+    over = [shard for shard in range(SHARDS) if after[shard] > quota(limit, shard)]
+    under = [shard for shard in range(SHARDS) if after[shard] < quota(limit, shard)]
+    assert not (over and under)
+    assert (not over) == (sum(after.values()) <= limit)
+    for shard, units in delta.items():  # units only leave shards above their quota, only reach shards below it
+        assert units != 0
+        if units < 0:
+            assert after[shard] >= quota(limit, shard)
+        else:
+            assert after[shard] <= quota(limit, shard)

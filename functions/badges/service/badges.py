@@ -36,9 +36,11 @@ def create_badge(request: BadgeRequest, caller: Caller, store: BadgeStore, migra
     return badge
 
 
-def get_badge(badge_id: str, caller: Caller, store: BadgeStore, reference: str = "badgeId") -> Badge:
-    """The caller's org's badge; 404 "Passed badge is not found" for any other id."""
-    badge = store.get_badge(caller.org_id, badge_id)
+def get_badge(badge_id: str, caller: Caller, store: BadgeStore, reference: str = "badgeId",
+              counted: bool = True) -> Badge:
+    """The caller's org's badge (with its counts unless not `counted`); 404 "Passed badge is not found" for any
+    other id."""
+    badge = store.get_badge(caller.org_id, badge_id, counted=counted)
     if badge is None:
         raise BadgeNotFound(reference)
     return badge
@@ -70,7 +72,7 @@ def set_active(badge_id: str, active: bool, caller: Caller, store: BadgeStore) -
     def switch(current: Badge, _: Decimal) -> Badge:
         return current.model_copy(update={"definition": current.definition.model_copy(update={"active": active})})
 
-    return _apply(badge_id, caller, store, switch)
+    return _apply(badge_id, caller, store, switch, counted=False)  # answers {id, isActive}: no counts needed
 
 
 def list_badges(caller: Caller, store: BadgeStore, filters: BadgeFilters, request: PageRequest) -> Page[Badge]:
@@ -80,10 +82,10 @@ def list_badges(caller: Caller, store: BadgeStore, filters: BadgeFilters, reques
 
 
 def _apply(badge_id: str, caller: Caller, store: BadgeStore, change: Callable[[Badge, Decimal], Badge],
-           reference: str = "badgeId") -> Badge:
+           reference: str = "badgeId", counted: bool = True) -> Badge:
     """Read, change and write back at the version read, again if someone wrote in between."""
     for _ in range(_UPDATE_ATTEMPTS):
-        current = get_badge(badge_id, caller, store, reference)
+        current = get_badge(badge_id, caller, store, reference, counted)
         at = now()
         changed = change(current, at)
         # What changes how earns count may only meet a badge without earns: the rules refused it if the badge

@@ -4,7 +4,8 @@ A change (update, activate, deactivate, claim, unclaim) first writes the badge's
 write decides the change. It then WALKS the shards: each is told the new version by one single-item conditional
 UpdateItem (1 write unit), which meets only the earns of that shard, never a transaction over all 64 that any earn
 in flight cancels (developer guide: "Transaction conflict handling in DynamoDB"; a plain write that meets a
-transaction in flight gets TransactionConflictException and is retried on its own). Steps run side by side.
+transaction in flight gets TransactionConflictException and is retried on its own). The 64 steps run side by
+side.
 
 Every earn and issue is conditioned on its shard holding a version no newer than the one it was planned on, and
 tells the shard its version (store.earning). So, half-way through a walk:
@@ -37,9 +38,11 @@ from badges.domain.errors import ServiceUnavailable
 from badges.domain.limits import Family, badge_families
 from badges.store.items import Refused, badge_key, from_item, get_many, org_key, to_item, write_all
 from badges.store.retry import RetryingClient
-from badges.store.tallies import NOT_COUNTS, SHARDS, TALLY_SK, quota, tally_of, tally_pk
+from badges.store.tallies import NOT_COUNTS, SHARDS, TALLY_SK, moves, tally_of, tally_pk
 
-_STEPS_AT_ONCE = 8  # shards told side by side
+# Shards told side by side: all of them, so a change takes about one write's time even when every call waits in
+# line behind earns (the client keeps as many connections: items.POOL).
+_STEPS_AT_ONCE = SHARDS
 _RESPREAD_ATTEMPTS = 8  # a revoke that lands between our read and our move makes us read that item again
 
 
@@ -54,28 +57,6 @@ def counted(family: Family, item: dict) -> list[str]:
         return ["earned"]
     return [name for name, value in item.items()
             if isinstance(value, int | Decimal) and not isinstance(value, bool) and name not in NOT_COUNTS]
-
-
-def moves(counts: dict[int, int], limit: int) -> dict[int, int]:
-    """Per shard, what to add to one attribute's count so that no shard holds more than its quota of `limit`
-    while another has room, every move taking a unit from a shard above its quota to one below it: the sum is
-    kept. Afterwards either no shard is above its quota or none is below it."""
-    over = [(shard, counts.get(shard, 0) - quota(limit, shard)) for shard in range(SHARDS)
-            if counts.get(shard, 0) > quota(limit, shard)]
-    under = [(shard, quota(limit, shard) - counts.get(shard, 0)) for shard in range(SHARDS)
-             if counts.get(shard, 0) < quota(limit, shard)]
-    delta: dict[int, int] = {}
-    while over and under:
-        (giver, surplus), (taker, room) = over[-1], under[-1]
-        units = min(surplus, room)
-        delta[giver] = delta.get(giver, 0) - units
-        delta[taker] = delta.get(taker, 0) + units
-        over[-1], under[-1] = (giver, surplus - units), (taker, room - units)
-        if over[-1][1] == 0:
-            over.pop()
-        if under[-1][1] == 0:
-            under.pop()
-    return delta
 
 
 class ShardWalk:
@@ -107,7 +88,7 @@ class ShardWalk:
             return  # a newer change was written meanwhile and carries the flag
 
     def tell(self, org_id: int, badge_id: str, version: int) -> None:
-        """Every shard holds `version` or a newer one: one conditional UpdateItem a shard, eight at a time."""
+        """Every shard holds `version` or a newer one: one conditional UpdateItem a shard, all side by side."""
         def step(shard: int) -> None:
             # refused: an earn planned on this version, or a later change, told the shard already
             with suppress(Refused):

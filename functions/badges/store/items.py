@@ -14,6 +14,8 @@ from badges.config import settings
 from badges.store.retry import CONNECT_TIMEOUT, READ_TIMEOUT, RetryingClient, cancellation_codes
 
 BADGE_PREFIX = "BADGE#"
+# Connections kept open: a definition change tells its 64 tally shards side by side (store.changes).
+POOL = 64
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -25,7 +27,7 @@ def new_dynamodb_client(region: str | None, endpoint_url: str | None = None) -> 
         region_name=region,
         endpoint_url=endpoint_url,
         config=Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=CONNECT_TIMEOUT,
-                      read_timeout=READ_TIMEOUT, tcp_keepalive=True),
+                      read_timeout=READ_TIMEOUT, tcp_keepalive=True, max_pool_connections=POOL),
     ))
 
 

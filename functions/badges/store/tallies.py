@@ -18,8 +18,10 @@ A badge-wide limit L is split into quotas: shard k holds at most `quota(L, k)` u
 on its customer's home shard; when that shard's quota of a cell is used it takes the unit on another shard with
 room, found by reading every shard. It is refused (1021) only when one cell has no room on any shard at one
 instant: two reads of every shard find it full and `freed` unchanged, so no unit was given back in between.
-Quotas only grow with L, and once a badge has earns its badge-wide limits can only be raised (badge_rules), so
-no shard ever holds more than its quota and the shards together never more than L, at any concurrency.
+Quotas only grow with L, so a raise keeps every shard within its quota; a lowered limit moves units from shards
+above their new quota to shards below it before earns resume (`moves`, store.changes). So no shard holds more
+than its quota and the shards together never more than L, at any concurrency, unless more than L was earned
+before L was lowered: then no shard has room.
 """
 from __future__ import annotations
 
@@ -119,6 +121,28 @@ def place(cells: list[Cell], seen: dict[tuple[int, str], dict], home: int) -> Pl
                 return Full(cell, attribute)
             placement.add(shard, cell.sk, [attribute])
     return placement
+
+
+def moves(counts: dict[int, int], limit: int) -> dict[int, int]:
+    """Per shard, what to add to one attribute's count so that no shard holds more than its quota of `limit`
+    while another has room, every move taking a unit from a shard above its quota to one below it: the sum is
+    kept. Afterwards either no shard is above its quota or none is below it."""
+    over = [(shard, counts.get(shard, 0) - quota(limit, shard)) for shard in range(SHARDS)
+            if counts.get(shard, 0) > quota(limit, shard)]
+    under = [(shard, quota(limit, shard) - counts.get(shard, 0)) for shard in range(SHARDS)
+             if counts.get(shard, 0) < quota(limit, shard)]
+    delta: dict[int, int] = {}
+    while over and under:
+        (giver, surplus), (taker, room) = over[-1], under[-1]
+        units = min(surplus, room)
+        delta[giver] = delta.get(giver, 0) - units
+        delta[taker] = delta.get(taker, 0) + units
+        over[-1], under[-1] = (giver, surplus - units), (taker, room - units)
+        if over[-1][1] == 0:
+            over.pop()
+        if under[-1][1] == 0:
+            under.pop()
+    return delta
 
 
 def freed(seen: dict[tuple[int, str], dict], sk: str) -> list[int]:
