@@ -218,3 +218,18 @@ def test_what_is_not_an_operation_is_the_boto3_clients_own(client):
     dynamodb_client().get_item(TableName=TABLE, Key=KEY)
     assert called == ["GetItem"]
     assert client.meta is client.wrapped.meta and client.exceptions is client.wrapped.exceptions
+
+
+def test_calls_made_side_by_side_keep_the_invocations_retry_budget():
+    from badges.store.items import side_by_side
+    from badges.store.retry import invocation_budget, retry_budget
+
+    class Context:
+        def get_remaining_time_in_millis(self) -> int:
+            return 5_000
+
+    with invocation_budget(Context()):
+        here = retry_budget()
+        budgets = side_by_side(lambda _: retry_budget(), range(64), most=64)
+    assert here < 5.0 and budgets == [here] * 64  # not the default budget of a thread outside the invocation
+    assert retry_budget() != here

@@ -28,7 +28,6 @@ counter's family is recorded as `excess` on the badge so that revokes pay the ex
 from __future__ import annotations
 
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from decimal import Decimal
 from typing import Any
@@ -36,7 +35,17 @@ from typing import Any
 from badges.domain.badges import Badge
 from badges.domain.errors import ServiceUnavailable
 from badges.domain.limits import Family, badge_families
-from badges.store.items import Refused, badge_key, from_item, get_many, org_key, to_item, write_all
+from badges.store.items import (
+    Refused,
+    badge_key,
+    from_item,
+    get_many,
+    org_key,
+    query_prefix,
+    side_by_side,
+    to_item,
+    write_all,
+)
 from badges.store.retry import RetryingClient
 from badges.store.tallies import NOT_COUNTS, SHARDS, TALLY_SK, moves, tally_of, tally_pk
 
@@ -100,8 +109,7 @@ class ShardWalk:
                     "ExpressionAttributeNames": {"#version": "version"},
                     "ExpressionAttributeValues": to_item({":version": version})}}])
 
-        with ThreadPoolExecutor(max_workers=_STEPS_AT_ONCE) as pool:
-            list(pool.map(step, range(SHARDS)))
+        side_by_side(step, range(SHARDS), most=_STEPS_AT_ONCE)
 
     def respread(self, badge: Badge) -> set[str] | None:
         """Spread every badge-wide family's counts within the shards' quotas; the families left above their limit
@@ -124,22 +132,13 @@ class ShardWalk:
             return {TALLY_SK: _by_shard(map(from_item, get_many(self._client, self._table, keys)))}
 
         def shard_items(shard: int) -> list[dict]:
-            query = {"TableName": self._table, "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-                     "ConsistentRead": True, "ExpressionAttributeValues": to_item(
-                         {":pk": tally_pk(org, badge.id, shard), ":prefix": family.prefix})}
-            found: list[dict] = []
-            while True:
-                response = self._client.query(**query)
-                found += response["Items"]
-                if "LastEvaluatedKey" not in response:
-                    return found
-                query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            return query_prefix(self._client, self._table, tally_pk(org, badge.id, shard), family.prefix,
+                                consistent=True)
 
         by_sk: dict[str, dict[int, dict]] = {}
-        with ThreadPoolExecutor(max_workers=_STEPS_AT_ONCE) as pool:
-            for found in pool.map(shard_items, range(SHARDS)):
-                for item in map(from_item, found):
-                    by_sk.setdefault(item["sk"], {})[tally_of(item["pk"])[1]] = item
+        for found in side_by_side(shard_items, range(SHARDS), most=_STEPS_AT_ONCE):
+            for item in map(from_item, found):
+                by_sk.setdefault(item["sk"], {})[tally_of(item["pk"])[1]] = item
         return by_sk
 
     def _respread_item(self, badge: Badge, family: Family, sk: str, items: dict[int, dict]) -> bool | None:

@@ -35,6 +35,7 @@ from badges.store.items import (
     from_item,
     get_many,
     org_key,
+    query_prefix,
     to_item,
     version_gate,
     write_all,
@@ -319,15 +320,7 @@ class DynamoEarnStore:
         return [from_item(item) for item in self._query(customer_key(org_id, customer_id), "ISSUE#")]
 
     def _query(self, pk: str, prefix: str) -> list[dict]:
-        query = {"TableName": self._table, "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-                 "ExpressionAttributeValues": to_item({":pk": pk, ":prefix": prefix})}
-        items: list[dict] = []
-        while True:
-            response = self._client.query(**query)
-            items += response["Items"]
-            if "LastEvaluatedKey" not in response:
-                return items
-            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return query_prefix(self._client, self._table, pk, prefix)
 
     def revoke(self, org_id: int, earned: dict, at: Decimal, badge: Badge) -> None:
         """The earned badge is inactive and every unit it took is given back, or NotActive if it was already;

@@ -1,9 +1,11 @@
 """The DynamoDB basics every adapter shares: the client, item (de)serialization, keys, and atomic writes."""
 from __future__ import annotations
 
+import contextvars
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -13,6 +15,7 @@ from botocore.exceptions import ClientError
 from badges.config import settings
 from badges.store.retry import CONNECT_TIMEOUT, READ_TIMEOUT, RetryingClient, cancellation_codes
 
+T, R = TypeVar("T"), TypeVar("R")
 BADGE_PREFIX = "BADGE#"
 # Connections kept open: a definition change tells its 64 tally shards side by side (store.changes).
 POOL = 64
@@ -103,8 +106,28 @@ def get_many(client: RetryingClient, table: str, keys: list[dict], consistent: b
     chunks = [keys[start:start + 100] for start in range(0, len(keys), 100)]
     if len(chunks) <= 1:
         return batch(chunks[0]) if chunks else []
-    with ThreadPoolExecutor(max_workers=min(8, len(chunks))) as pool:
-        return [item for found in pool.map(batch, chunks) for item in found]
+    return [item for found in side_by_side(batch, chunks, most=8) for item in found]
+
+
+def side_by_side(call: Callable[[T], R], args: Sequence[T], most: int) -> list[R]:
+    """`call` on each argument, at most `most` at once, each in a copy of this context (so that the invocation's
+    retry budget, a context variable, holds in every thread); the results in order, or the first error."""
+    contexts = [contextvars.copy_context() for _ in args]  # copied here, in the caller's thread: one a call
+    with ThreadPoolExecutor(max_workers=max(1, min(most, len(args)))) as pool:
+        return list(pool.map(lambda context, arg: context.run(call, arg), contexts, args))
+
+
+def query_prefix(client: RetryingClient, table: str, pk: str, prefix: str, consistent: bool = False) -> list[dict]:
+    """Every item of the partition `pk` whose sort key starts with `prefix`, page after page."""
+    query = {"TableName": table, "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+             "ConsistentRead": consistent, "ExpressionAttributeValues": to_item({":pk": pk, ":prefix": prefix})}
+    items: list[dict] = []
+    while True:
+        response = client.query(**query)
+        items += response["Items"]
+        if "LastEvaluatedKey" not in response:
+            return items
+        query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
 def version_gate(version: int) -> tuple[str, dict, dict]:
