@@ -20,17 +20,19 @@ _MILLIS = 10**11  # an epoch above this is milliseconds, as the API reads it
 _DATE = re.compile(r'("\w*(?:On|Date)(?:ISO)?"\s*:\s*)(-?\d+(?:\.\d+)?|"\d{4}-\d\d-\d\d[^"]*")')
 
 
-def moved_text(example: str, now: float | None = None) -> str:
+def moved_text(example: str, start_after: float | None = None) -> str:
     """The example (JSON text, comments allowed) with every date moved by the same whole number of days, so that
-    its start (its startOnISO, else its startOn, else its earliest date) lands shortly after `now` (the clock by
-    default) and the distances between its dates hold; the times of day and every other character are kept."""
+    its start (its startOnISO, else its startOn, else its earliest date: an event's date) lands within the day from
+    `start_after` (by default an hour ahead of the clock: shortly in the future) and the distances between its
+    dates hold; the times of day and every other character are kept."""
     dates = [parse_time(json.loads(value)) for _, value in _DATE.findall(example)]
     if not dates:
         return example
     body = json.loads(strip_comments(example))
     written = next((body[key] for key in ("startOnISO", "startOn") if isinstance(body, dict) and body.get(key)), None)
     start = parse_time(written) if written is not None else min(dates)
-    days = math.ceil((Decimal((time.time() if now is None else now) + LEAD) - start) / DAY)
+    after = time.time() + LEAD if start_after is None else start_after
+    days = math.ceil((Decimal(after) - start) / DAY)
 
     def move(found: re.Match) -> str:
         key, value = found.groups()
@@ -42,6 +44,6 @@ def moved_text(example: str, now: float | None = None) -> str:
     return _DATE.sub(move, example)
 
 
-def moved(example: Any, now: float | None = None) -> Any:
+def moved(example: Any, start_after: float | None = None) -> Any:
     """A parsed example (a request body read from Capillary's OpenAPI exports), its dates moved as moved_text's."""
-    return json.loads(moved_text(json.dumps(example), now))
+    return json.loads(moved_text(json.dumps(example), start_after))

@@ -2,6 +2,7 @@
 clock, every other character of the example as Capillary wrote it."""
 import json
 import re
+import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -27,7 +28,7 @@ def dates(text: str) -> list[Decimal]:
 def test_every_date_moves_by_one_whole_day_count_and_nothing_else_changes(name, clock):
     written = (SPEC / name).read_text()
     now = float(parse_time(clock))
-    moved_example = moved_text(written, now)
+    moved_example = moved_text(written, start_after=now + LEAD)
     before, after = dates(written), dates(moved_example)
     assert DATED.sub("", moved_example) == DATED.sub("", written)  # comments, spacing and every other value
     assert len(after) == len(before)
@@ -41,8 +42,15 @@ def test_every_date_moves_by_one_whole_day_count_and_nothing_else_changes(name, 
 def test_an_iso_start_wins_and_keeps_its_time_of_day_and_offset():
     example = {"startOn": 1, "startOnISO": "2023-11-14T21:51:00.192+05:30", "expiresOn": "2023-11-20T00:00:00Z",
                "earnedBadgeExpiry": {"expiresOn": None}, "name": "2023-11-14"}
-    # an hour ahead of 20:00 UTC on 28 February is past 16:21 UTC, the start's time of day: it lands on the 29th
-    now = datetime(2028, 2, 28, 20, 0, tzinfo=UTC).timestamp()
+    # 21:00 UTC on 28 February is past 16:21 UTC, the start's time of day: it lands on the 29th
+    after = datetime(2028, 2, 28, 21, 0, tzinfo=UTC).timestamp()
     days = (date(2028, 2, 29) - date(2023, 11, 14)).days
-    assert moved(example, now) == {**example, "startOn": 1 + days * DAY, "startOnISO": "2028-02-29T21:51:00.192+05:30",
-                                   "expiresOn": "2028-03-06T00:00:00Z"}
+    assert moved(example, after) == {**example, "startOn": 1 + days * DAY,
+                                     "startOnISO": "2028-02-29T21:51:00.192+05:30", "expiresOn": "2028-03-06T00:00:00Z"}
+
+
+def test_by_default_the_start_lands_shortly_ahead_of_the_clock_and_an_event_where_it_is_asked():
+    now = time.time()
+    assert now + LEAD <= moved({"startOn": 1716803487})["startOn"] < now + LEAD + DAY
+    event = moved({"earnEventDate": "2025-12-02T11:30:00.192Z"}, start_after=now - DAY)["earnEventDate"]
+    assert now - DAY <= parse_time(event) < now and event.endswith("T11:30:00.192Z")
