@@ -11,8 +11,12 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONPATH := $(CURDIR)/functions:$(CURDIR)
 
 CHECKOV := .venv-checkov/bin/checkov
+# `make test-dates` runs the unit and integration tests under Debian's faketime, its clock started (and running) at
+# each of these moments: a month's first minutes after a common February, a year's last minutes, a leap day.
+FAKETIME := /usr/bin/faketime
+TEST_DATES := '2027-03-01 00:02' '2027-12-31 23:58' '2028-02-29 12:00'
 
-.PHONY: install run test lint synth deploy bench bench-load scan clean
+.PHONY: install run test test-dates lint synth deploy bench bench-load scan clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +36,13 @@ $(CHROMIUM):
 		echo "make test needs Chromium for its browser test: sudo apt-get install -y chromium" >&2; exit 1; \
 	fi
 
+$(FAKETIME):
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; \
+	else \
+		echo "make test-dates needs Debian's faketime: sudo apt-get install -y faketime" >&2; exit 1; \
+	fi
+
 install: $(STAMP) $(NODE_MODULES)
 
 run: $(STAMP) $(NODE_MODULES)
@@ -39,6 +50,15 @@ run: $(STAMP) $(NODE_MODULES)
 
 test: install $(CHROMIUM)
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+# Not part of `make test` (three more runs of its longest part): every moment is run, and any red one fails it.
+test-dates: $(STAMP) $(FAKETIME)
+	@failed=""; for moment in $(TEST_DATES); do \
+		echo "== tests/unit tests/integration at $$moment (faketime)"; \
+		$(FAKETIME) "$$moment" $(BIN)/python -m pytest tests/unit tests/integration -n 2 -q -p no:cacheprovider \
+			$(PYTEST_ARGS) || failed="$$failed '$$moment'"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make test-dates: red at$$failed" >&2; exit 1; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

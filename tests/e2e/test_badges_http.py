@@ -1,4 +1,5 @@
-"""Badges over real HTTP against `make run`: the README's examples, the spec's example and a same-name race."""
+"""Badges over real HTTP against `make run`: the README's examples, the spec's example (its dates moved to the
+clock as a caller would move them) and a same-name race."""
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -6,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import Client, unique
+from tests.example_dates import moved_text
 
 pytestmark = pytest.mark.e2e
 
@@ -20,10 +22,10 @@ def badge(name: str) -> dict:
 
 
 def test_the_specs_future_example_and_its_update_with_comments(brand_a):
-    text = (SPEC / "create_earn_future.json").read_text().replace('"test6578791"', f'"{unique("spec")}"')
+    text = moved_text((SPEC / "create_earn_future.json").read_text()).replace('"test6578791"', f'"{unique("spec")}"')
     made = brand_a.post("/badgeMeta", text.encode())
     assert made.status == 200, made.body
-    update = (SPEC / "update_with_comments.json").read_text()
+    update = moved_text((SPEC / "update_with_comments.json").read_text())
     update = update.replace("661e11563753c37878a8b2c7", made.body["data"]["id"])
     update = update.replace('"This is a badge"', f'"{unique("renamed")}"')
     updated = brand_a.put("/badgeMeta", update.encode())

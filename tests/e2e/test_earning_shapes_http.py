@@ -1,11 +1,13 @@
-"""Earn, earnBulk, issueBulk and revokeEarn over HTTP: Capillary's example requests, ids and dates made valid, are
-answered in the shape of Capillary's example responses, refusals with their documented codes and statuses."""
+"""Earn, earnBulk, issueBulk and revokeEarn over HTTP: Capillary's example requests, ids made ours and dates moved
+into the day before the clock, are answered in the shape of Capillary's example responses, refusals with their
+documented codes and statuses."""
 import time
 
 import pytest
 
 from tests.e2e.conftest import unique
 from tests.e2e.oas_examples import assert_same_shape, examples
+from tests.example_dates import moved
 
 pytestmark = pytest.mark.e2e
 
@@ -13,8 +15,9 @@ DAY = 86_400
 MIGRATION = {"X-CAP-BADGES-MIGRATION": "migration"}
 
 
-def iso(moment: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S.192Z", time.gmtime(moment))
+def recent(example: dict) -> dict:
+    """Capillary's example with its event dates moved into the day before the clock (the badges start a day ago)."""
+    return moved(example, start_after=time.time() - DAY)
 
 
 def serial() -> int:
@@ -39,7 +42,7 @@ def live_badge(client, owner: dict | None, earn_type: str = "EARN") -> str:
 def test_the_earn_example_is_answered_in_the_documented_shape_with_a_null_issued_id(brand_a):
     [(request, response)] = examples("issue-badge-to-the-customer.yaml")
     badge_id = live_badge(brand_a, request["triggeredBy"])
-    body = {**request, "badgeMetaId": badge_id, "requestId": serial(), "earnEventDate": iso(time.time() - 60)}
+    body = {**recent(request), "badgeMetaId": badge_id, "requestId": serial()}
     reply = brand_a.post("/customer/earn", body)
     assert reply.status == 200, reply.body
     assert_same_shape(response, reply.body)
@@ -49,12 +52,10 @@ def test_the_earn_example_is_answered_in_the_documented_shape_with_a_null_issued
 def test_the_earn_refusals_are_409_as_documented(brand_a):
     [(request, _)] = examples("issue-badge-to-the-customer.yaml")
     unclaimed = live_badge(brand_a, None)
-    reply = brand_a.post("/customer/earn", {**request, "badgeMetaId": unclaimed, "requestId": serial(),
-                                            "earnEventDate": iso(time.time())})
+    reply = brand_a.post("/customer/earn", {**recent(request), "badgeMetaId": unclaimed, "requestId": serial()})
     assert (reply.status, [e["code"] for e in reply.body["errors"]], reply.body["warnings"]) == (409, [810], [])
     issuable = live_badge(brand_a, request["triggeredBy"], "ISSUE_EARN")
-    reply = brand_a.post("/customer/earn", {**request, "badgeMetaId": issuable, "requestId": serial(),
-                                            "earnEventDate": iso(time.time())})
+    reply = brand_a.post("/customer/earn", {**recent(request), "badgeMetaId": issuable, "requestId": serial()})
     assert (reply.status, [e["code"] for e in reply.body["errors"]]) == (409, [811])
 
 
@@ -62,7 +63,7 @@ def test_the_earn_bulk_example_is_answered_in_the_newest_documented_shape(brand_
     [(request, response)] = [(q, r) for q, r in examples("issue-badge-to-multiple-customers.yaml")
                              if "earnedBadgesList" in r["data"]]
     badge_id = live_badge(brand_a, request["triggeredBy"])
-    body = {**request, "badgeMetaId": badge_id, "requestId": unique("bulk"), "issueEventDate": iso(time.time() - 60)}
+    body = {**recent(request), "badgeMetaId": badge_id, "requestId": unique("bulk")}
     reply = brand_a.post("/customer/earnBulk", body)
     assert reply.status == 200, reply.body
     assert_same_shape(response, reply.body)
@@ -78,8 +79,8 @@ def test_the_earn_bulk_example_is_answered_in_the_newest_documented_shape(brand_
 def test_earn_bulk_for_an_unclaimed_badge_is_409_810_whole(brand_a):
     [(request, _), *_] = examples("issue-badge-to-multiple-customers.yaml")
     badge_id = live_badge(brand_a, None)
-    reply = brand_a.post("/customer/earnBulk", {**request, "badgeMetaId": badge_id, "requestId": unique("bulk"),
-                                                "issueEventDate": iso(time.time())})
+    reply = brand_a.post("/customer/earnBulk", {**recent(request), "badgeMetaId": badge_id,
+                                                "requestId": unique("bulk")})
     assert (reply.status, [e["code"] for e in reply.body["errors"]]) == (409, [810])
     assert brand_a.get(f"/badgeMeta/{badge_id}").body["data"]["earnedCount"] == 0
 
@@ -88,8 +89,7 @@ def test_earn_bulk_for_an_unclaimed_badge_is_409_810_whole(brand_a):
 def test_the_issue_bulk_examples_are_answered_in_the_documented_shape(brand_a, index):
     request, response = examples("enrol-customers-for-badges.yaml")[index]
     badge_id = live_badge(brand_a, request["triggeredBy"], "ISSUE_EARN")
-    body = {**request, "badgeMetaId": badge_id, "requestId": unique("enrol"),
-            "issueEventDate": iso(time.time() - 60), "issueEventDateISO": iso(time.time() - 60)}
+    body = {**recent(request), "badgeMetaId": badge_id, "requestId": unique("enrol")}
     reply = brand_a.post("/badgeMeta/customer/issueBulk", body)
     assert reply.status == 200, reply.body
     assert_same_shape(response, reply.body)

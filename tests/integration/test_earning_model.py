@@ -1,5 +1,6 @@
 """Random sequences of claims, issues, earns, revokes and clock moves, run against the service on moto and
-against a plain in-memory model of the rules; after every step both must agree."""
+against a plain in-memory model of the rules; after every step both must agree. The clock starts just before a
+month end, a year end or 29 February on purpose, or at a random moment, never at the wall clock's."""
 from __future__ import annotations
 
 import itertools
@@ -11,7 +12,7 @@ from decimal import Decimal
 import boto3
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from moto import mock_aws
 
 from badges.config import settings as app_settings
@@ -32,6 +33,15 @@ HOUR, DAY = 3600, 86_400
 _RUNS = itertools.count()
 CALLER = Caller(org_id=1, user_id=1)
 LIMITS = {"customer_total": 4, "customer_week": 3, "badge_two_days": 3, "badge_total": 10, "issue_customer": 2}
+# The turns the clock is started just before (up to three days, so that the earns' events, the weekly and two-day
+# windows and the waits straddle them): month ends of 30 and 31 days, year ends, 28 February in a common year and
+# 29 February on both sides.
+TURNS = [datetime(*day, tzinfo=UTC).timestamp() for day in (
+    (2027, 1, 1), (2027, 3, 1), (2027, 5, 1), (2027, 8, 1), (2028, 1, 1), (2028, 2, 29), (2028, 3, 1), (2029, 1, 1),
+    (2032, 2, 29), (2032, 3, 1))]
+CLOCKS = st.one_of(st.builds(lambda turn, before: int(turn) - before, st.sampled_from(TURNS), st.integers(0, 3 * DAY)),
+                   st.integers(int(datetime(2024, 1, 1, tzinfo=UTC).timestamp()),
+                               int(datetime(2034, 1, 1, tzinfo=UTC).timestamp())))
 
 
 def day_of(moment: Decimal):
@@ -96,7 +106,10 @@ class EarningMachine(RuleBasedStateMachine):
         for cached in (app_settings, dynamodb_client, badge_store, earn_store):
             cached.cache_clear()
         earning.badge_cache.clear()
-        now = Decimal(int(time.time()))
+
+    @initialize(clock=CLOCKS)
+    def start_the_clock(self, clock):
+        now = Decimal(clock)
         self.at = now
         start, end = now - 3 * DAY, now + 20 * DAY
         self.model = Model(start, end)

@@ -1,4 +1,5 @@
-"""Every JSON example of the badge pages, sent as written: accepted, or refused with the pages' codes."""
+"""Every JSON example of the badge pages, sent as written (a future one's dates moved to the clock, as a caller
+would move them): accepted, or refused with the pages' codes."""
 import json
 from pathlib import Path
 
@@ -6,6 +7,7 @@ import pytest
 
 from badges.api.jsonc import strip_comments
 from handlers import create_badge, get_badge, update_badge
+from tests.example_dates import moved_text
 from tests.integration.conftest import call, stored
 
 SPEC = Path(__file__).resolve().parents[1] / "fixtures" / "spec"
@@ -17,6 +19,11 @@ PAST_START = ["create_issue_earn_1.json", "create_issue_earn_2.json", "create_ea
 
 def raw(name: str) -> bytes:
     return (SPEC / name).read_bytes()
+
+
+def ahead(name: str) -> bytes:
+    """The example as written, its dates moved so that it starts shortly ahead of the clock."""
+    return moved_text(raw(name).decode()).encode()
 
 
 def example(name: str) -> dict:
@@ -38,8 +45,8 @@ def test_a_past_start_is_722_unless_migrating(dynamodb, name):
     assert len(badges_in(dynamodb)) == 1
 
 
-def test_the_future_example_is_accepted_as_sent_with_claims_ignored(dynamodb):
-    status, body, _ = call(create_badge, "POST", "/badgeMeta", raw("create_earn_future.json"), org=100458)
+def test_the_future_example_moved_ahead_is_accepted_with_claims_ignored(dynamodb):
+    status, body, _ = call(create_badge, "POST", "/badgeMeta", ahead("create_earn_future.json"), org=100458)
     assert status == 200, body
     data = body["data"]
     assert data["ownership"] == {"restrictedToOwners": ["Loyalty", "Milestones"], "claims": []}
@@ -85,7 +92,7 @@ def test_the_answer_has_every_field_of_the_pages_answer(dynamodb, sent, answered
 
 
 def test_the_error_example_of_the_create_page_is_reproduced(dynamodb):
-    call(create_badge, "POST", "/badgeMeta", raw("create_earn_future.json"))
+    assert call(create_badge, "POST", "/badgeMeta", ahead("create_earn_future.json"))[0] == 200
     duplicate = {**example("create_earn_future.json"), "startOn": 1600000000,
                  "ownership": {"restrictedToOwners": ["Wallet"]}}
     status, body, _ = call(create_badge, "POST", "/badgeMeta", duplicate)
@@ -96,11 +103,11 @@ def test_the_error_example_of_the_create_page_is_reproduced(dynamodb):
 
 @pytest.mark.parametrize("name", ["update_earn_type.json", "update_with_comments.json"])
 def test_the_update_examples_are_404_for_their_ids_and_accepted_for_ours(dynamodb, name):
-    status, body, _ = call(update_badge, "PUT", "/badgeMeta", raw(name))
+    status, body, _ = call(update_badge, "PUT", "/badgeMeta", ahead(name))
     assert (status, body["errors"][0]["code"], body["errors"][0]["reference"]) == (404, 404, "id")
-    _, made, _ = call(create_badge, "POST", "/badgeMeta", raw("create_earn_future.json"))
+    _, made, _ = call(create_badge, "POST", "/badgeMeta", ahead("create_earn_future.json"))
     badge_id = made["data"]["id"]
-    text = raw(name).decode().replace(f'"{example(name)["id"]}"', f'"{badge_id}"')
+    text = ahead(name).decode().replace(f'"{example(name)["id"]}"', f'"{badge_id}"')
     status, body, _ = call(update_badge, "PUT", "/badgeMeta", text.encode())
     assert status == 200, body
     assert body["data"]["name"] == example(name)["name"]
