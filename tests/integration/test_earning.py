@@ -177,6 +177,35 @@ def test_a_customer_fixed_value_and_a_badge_fixed_value_hold(dynamodb):
     assert counts(badge["id"]) == (3, 0)
 
 
+def refusals(answer: dict) -> list[tuple[int, str]]:
+    return sorted((e["code"], e["reference"]) for e in answer["errors"])
+
+
+# README "Issuing and earning": several refusals are reported together; issue 16: one error per constraint refused.
+def test_an_earn_over_a_customer_and_a_badge_limit_names_both(dynamodb):
+    badge = live_badge(customerConstraints=[{"constraintType": "CUSTOMER_BADGE_FIXED_VALUE", "maxEarnLimit": 1}],
+                       badgeConstraints=[{"constraintType": "BADGE_FIXED_VALUE", "maxEarnLimit": 1}])
+    assert earn_now(badge["id"], customer=1)[0] == 200
+    status, answer = earn_now(badge["id"], customer=1)
+    assert (status, refusals(answer)) == (400, [(1020, "customerConstraints[0]"), (1021, "badgeConstraints[0]")])
+
+
+def test_an_earn_over_two_badge_limits_names_both(dynamodb):
+    badge = live_badge(badgeConstraints=[
+        {"constraintType": "BADGE_FIXED_VALUE", "maxEarnLimit": 1},
+        {"constraintType": "BADGE_ROLLING_WINDOW", "rollType": "DAYS", "rollValue": 1, "maxEarnLimit": 1}])
+    assert earn_now(badge["id"], customer=1)[0] == 200
+    status, answer = earn_now(badge["id"], customer=2)
+    assert (status, refusals(answer)) == (400, [(1021, "badgeConstraints[0]"), (1021, "badgeConstraints[1]")])
+
+
+def test_an_earn_over_two_limits_of_one_kind_names_both(dynamodb):
+    badge = live_badge(customerConstraints=[{"constraintType": "CUSTOMER_BADGE_FIXED_VALUE", "maxEarnLimit": 1}] * 2)
+    assert earn_now(badge["id"], customer=1)[0] == 200
+    status, answer = earn_now(badge["id"], customer=1)
+    assert (status, refusals(answer)) == (400, [(1020, "customerConstraints[0]"), (1020, "customerConstraints[1]")])
+
+
 def test_back_dated_earns_count_in_their_own_fixed_window(dynamodb):
     badge = live_badge(start_days=-22, customerConstraints=[{  # windows: now-2d..now+3d, now-12d..now-7d, ...
         "constraintType": "CUSTOMER_BADGE_FIXED_WINDOW", "maxEarnLimit": 1, "durationType": "DAYS",

@@ -34,6 +34,7 @@ class Counter:
     limit: int | None = None
     reference: str | None = None  # customerConstraints[0]
     describes: str | None = None  # the constraint, for the refusal's message
+    also: list[tuple[str, str]] = field(default_factory=list)  # other constraints on it at the same limit
 
     @property
     def key(self) -> tuple[str, str]:
@@ -45,12 +46,13 @@ class Limits:
     counters: list[Counter]
     badge_lifetime_limit: int | None  # the badge's fixed value, checked on the badge's own earned count
     badge_lifetime_reference: str | None = None
+    badge_lifetime_also: tuple[str, ...] = ()  # other badge fixed values at the same limit
 
 
 def plan(definition: BadgeDefinition, event: Decimal) -> Limits:
     """The counters an earn at `event` adds to, with the limits each must stay under."""
     counters: dict[tuple[str, str], Counter] = {}
-    lifetime, lifetime_ref = None, None
+    lifetime, lifetime_refs = None, []
     for scope, name, constraints in (("customer", "customerConstraints", definition.customerConstraints),
                                      ("badge", "badgeConstraints", definition.badgeConstraints)):
         prefix = "CUSTOMER_BADGE_" if scope == "customer" else "BADGE_"
@@ -58,11 +60,13 @@ def plan(definition: BadgeDefinition, event: Decimal) -> Limits:
             reference, describes = f"{name}[{index}]", prefix + constraint.constraintType
             if constraint.constraintType == ConstraintKind.FIXED_VALUE and scope == "badge":
                 if lifetime is None or constraint.maxEarnLimit < lifetime:
-                    lifetime, lifetime_ref = constraint.maxEarnLimit, reference
+                    lifetime, lifetime_refs = constraint.maxEarnLimit, []
+                if constraint.maxEarnLimit == lifetime:
+                    lifetime_refs.append(reference)
                 continue
             for counter in _counters_of(constraint, scope, prefix, definition, event):
                 _merge(counters, counter, reference, describes)
-    return Limits(list(counters.values()), lifetime, lifetime_ref)
+    return Limits(list(counters.values()), lifetime, *(lifetime_refs[:1] or [None]), tuple(lifetime_refs[1:]))
 
 
 def _counters_of(constraint: Constraint, scope: str, prefix: str, definition: BadgeDefinition,
@@ -103,8 +107,10 @@ def _merge(counters: dict, counter: Counter, reference: str, describes: str) -> 
         counters[counter.key] = counter
         return
     existing.adds = sorted(set(existing.adds) | set(counter.adds))
-    if counter.limit < existing.limit:
-        existing.limit, existing.reference, existing.describes = counter.limit, reference, describes
+    if counter.limit == existing.limit:
+        existing.also.append((reference, describes))  # both refuse at once: each is named
+    elif counter.limit < existing.limit:
+        existing.limit, existing.reference, existing.describes, existing.also = counter.limit, reference, describes, []
 
 
 @dataclass(frozen=True)

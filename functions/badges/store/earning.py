@@ -23,7 +23,7 @@ from cachetools import LRUCache
 from badges.config import settings
 from badges.domain.badges import Badge
 from badges.domain.errors import RequestRepeated, ServiceUnavailable
-from badges.domain.limits import Family, Limits, badge_families
+from badges.domain.limits import Counter, Family, Limits, badge_families
 from badges.store.changes import family_key
 from badges.store.dynamo import (
     MAX_ID_LENGTH,
@@ -49,6 +49,7 @@ from badges.store.tallies import (
     Full,
     Placement,
     freed,
+    full,
     home_shard,
     place,
     quota,
@@ -82,9 +83,15 @@ def badge_cells(limits: Limits) -> list[Cell]:
     """An earn's badge-wide units: the tally's `earned` (under the badge's fixed value, if any), then each
     badge-wide window counter item."""
     tally = Cell(TALLY_SK, ["earned"], limits.badge_lifetime_limit, limits.badge_lifetime_reference,
-                 "BADGE_FIXED_VALUE")
-    return [tally, *(Cell(c.item, c.adds, c.limit, c.reference, c.describes)
+                 "BADGE_FIXED_VALUE", [(ref, "BADGE_FIXED_VALUE") for ref in limits.badge_lifetime_also])
+    return [tally, *(Cell(c.item, c.adds, c.limit, c.reference, c.describes, list(c.also))
                      for c in limits.counters if c.scope == "badge")]
+
+
+def named(kind: str, cell: Cell | Counter) -> list[Refusal]:
+    """One refusal per constraint on a full counter: its own, and any other at the same limit."""
+    return [Refusal(kind, reference, describes, cell.limit)
+            for reference, describes in [(cell.reference, cell.describes), *cell.also]]
 
 
 def _exhausted_key(plan: EarnPlan, cell: Cell, attribute: str) -> tuple:
@@ -120,13 +127,15 @@ class DynamoEarnStore:
                 return
             if badge_part_failed:
                 seen = self._fresh_shards(plan, cells)
-            if refusals:
-                raise EarnRefused(refusals)
+            if refusals:  # with the badge-wide limits full as the shards were read: every constraint refused
+                raise EarnRefused(refusals + [r for cell in (full(cells, seen) if badge_part_failed else [])
+                                              for r in named("badge_limit", cell)])
             placed = place(cells, seen, home)
             if isinstance(placed, Full):
                 again = self._shards(plan.org_id, plan.badge.id, [placed.cell])
                 if freed(again, placed.cell.sk) == freed(seen, placed.cell.sk):
-                    self._refuse_full(plan, placed.cell, placed.attribute, freed(again, placed.cell.sk))
+                    self._refuse_full(plan, placed.cell, placed.attribute, freed(again, placed.cell.sk),
+                                      [cell for cell in full(cells, seen) if cell is not placed.cell])
                 continue  # a revoke gave a unit back while we looked: look again
             placement = placed
         raise ServiceUnavailable()
@@ -139,11 +148,13 @@ class DynamoEarnStore:
             raise StaleWrite(plan.badge.id)
         return seen
 
-    def _refuse_full(self, plan: EarnPlan, cell: Cell, attribute: str, freed_then: list[int]) -> None:
-        """1021: at one instant no shard had room for the cell; remembered with the shards' `freed` counts."""
+    def _refuse_full(self, plan: EarnPlan, cell: Cell, attribute: str, freed_then: list[int],
+                     others: list[Cell] = ()) -> None:
+        """1021: at one instant no shard had room for the cell (nor for the `others` full as read, also named);
+        remembered with the shards' `freed` counts."""
         with _EXHAUSTED_LOCK:
             _EXHAUSTED[_exhausted_key(plan, cell, attribute)] = freed_then
-        raise EarnRefused([Refusal("badge_limit", cell.reference, cell.describes, cell.limit)])
+        raise EarnRefused([r for full_cell in (cell, *others) for r in named("badge_limit", full_cell)])
 
     def _known_full(self, plan: EarnPlan, cells: list[Cell], home: int) -> Placement | None:
         """For an earn that needs a counter this process saw full: one read of the shards. If none was given a
@@ -207,8 +218,8 @@ class DynamoEarnStore:
             if refused.failed(0):
                 raise RequestRepeated(self.request_result(org, plan.operation, plan.request_key)) from refused
             refusals = [Refusal("issue")] if plan.issued_id is not None and refused.failed(issue_at) else []
-            refusals += [Refusal("customer_limit", c.reference, c.describes, c.limit)
-                         for offset, c in enumerate(customer_counters) if refused.failed(first_counter + offset)]
+            refusals += [r for offset, c in enumerate(customer_counters) if refused.failed(first_counter + offset)
+                         for r in named("customer_limit", c)]
             badge_part = refused.failed(1) or any(refused.failed(i) for i in range(first_cell, len(items)))
             return refusals, badge_part
         return [], False

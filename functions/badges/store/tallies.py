@@ -72,6 +72,7 @@ class Cell:
     limit: int | None = None
     reference: str | None = None
     describes: str | None = None
+    also: list[tuple[str, str]] = field(default_factory=list)  # other constraints on it at the same limit
 
 
 @dataclass
@@ -143,6 +144,15 @@ def moves(counts: dict[int, int], limit: int) -> dict[int, int]:
         if under[-1][1] == 0:
             under.pop()
     return delta
+
+
+def full(cells: list[Cell], seen: dict[tuple[int, str], dict]) -> list[Cell]:
+    """The limited cells that, as `seen`, have an attribute with no room on any shard."""
+    def no_room(cell: Cell, attribute: str) -> bool:
+        return all(int(seen.get((shard, cell.sk), {}).get(attribute, 0)) >= quota(cell.limit, shard)
+                   for shard in range(SHARDS))
+
+    return [cell for cell in cells if cell.limit is not None and any(no_room(cell, a) for a in cell.adds)]
 
 
 def freed(seen: dict[tuple[int, str], dict], sk: str) -> list[int]:
