@@ -142,7 +142,7 @@ class Change:
     cap_sent: int | None = None  # the BADGE_FIXED_VALUE limit the change sent, if any
     sent: float = 0.0  # perf_counter() when it was sent and when its answer arrived
     answered: float = 0.0
-    sent_after: int = 0  # earns sent after its answer and before the next change was sent (or the load stopped)
+    sent_after: int = 0  # earns sent after its answer, answered before the next change was sent (or the end)
     succeeded_after: int = 0  # of them, answered 200
     refused_after: dict[str, int] = field(default_factory=dict)  # of them, the others by code (or status)
     against: int | None = None  # of them, those that answered what must_answer excludes; None unless it was a 200
@@ -515,10 +515,11 @@ def send_changes(load: Load, api: Api, plan: list[Step], knobs: Knobs) -> list[C
 
 
 def account(changes: list[Change], answers: list[Answer]) -> None:
-    """Give each change the earns sent after its answer and before the next change was sent (or the end)."""
+    """Give each change the earns sent after its answer and answered before the next change was sent (or the end):
+    one still in flight when the next change is sent may rightly see that one instead."""
     for change, following in zip(changes, [*changes[1:], None], strict=True):
         until = following.sent if following else float("inf")
-        outcomes = Counter(a.outcome for a in answers if change.answered < a.started < until)
+        outcomes = Counter(a.outcome for a in answers if change.answered < a.started and a.finished < until)
         change.sent_after = outcomes.total()
         change.succeeded_after = outcomes.pop(200, 0)
         change.refused_after = {str(code): n for code, n in sorted(outcomes.items())}
@@ -651,7 +652,8 @@ def render_changes(report: ChangesReport) -> str:
                      f"{c.succeeded_after:>6}  {refused:<22}{' or '.join(map(str, c.must_answer)):<13}"
                      f"{'-' if c.against is None else c.against:>7}")
     lines.append("(earned: 200s answered when the change was sent; sent after: earns sent after its answer and "
-                 "before the next change; against: of them, answers other than 'must answer', when it answered 200)")
+                 "answered before the next change was sent; against: of them, answers other than 'must answer', when "
+                 "it answered 200)")
     if report.bound is not None:
         lowering, load = report.changes[0], report.load
         lines += [f"{'cap':<22}{load.cap} lowered to {lowering.cap_sent}: {lowering.status}"

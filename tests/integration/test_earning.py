@@ -206,6 +206,22 @@ def test_an_earn_over_two_limits_of_one_kind_names_both(dynamodb):
     assert (status, refusals(answer)) == (400, [(1020, "customerConstraints[0]"), (1020, "customerConstraints[1]")])
 
 
+def test_an_earn_refused_without_a_write_names_every_constraint_too(dynamodb):
+    """Once an earn found the badge-wide limits full, the next ones are refused on one read of the shards, with no
+    write: they still name the customer's limits full, and every badge-wide limit full (found by the model test)."""
+    badge = live_badge(customerConstraints=[{"constraintType": "CUSTOMER_BADGE_FIXED_VALUE", "maxEarnLimit": 1}],
+                       badgeConstraints=[{"constraintType": "BADGE_FIXED_VALUE", "maxEarnLimit": 2},
+                                         {"constraintType": "BADGE_FIXED_WINDOW", "maxEarnLimit": 2,
+                                          "durationType": "MONTHS"}])
+    assert [earn_now(badge["id"], customer=c)[0] for c in (1, 3)] == [200, 200]
+    both = [(1021, "badgeConstraints[0]"), (1021, "badgeConstraints[1]")]
+    status, answer = earn_now(badge["id"], customer=4)  # finds the shards full
+    assert (status, refusals(answer)) == (400, both)
+    status, answer = earn_now(badge["id"], customer=1)  # known full: no write
+    assert (status, refusals(answer)) == (400, [(1020, "customerConstraints[0]"), *both])
+    assert counts(badge["id"]) == (2, 0)
+
+
 def test_back_dated_earns_count_in_their_own_fixed_window(dynamodb):
     badge = live_badge(start_days=-22, customerConstraints=[{  # windows: now-2d..now+3d, now-12d..now-7d, ...
         "constraintType": "CUSTOMER_BADGE_FIXED_WINDOW", "maxEarnLimit": 1, "durationType": "DAYS",

@@ -149,12 +149,23 @@ class DynamoEarnStore:
         return seen
 
     def _refuse_full(self, plan: EarnPlan, cell: Cell, attribute: str, freed_then: list[int],
-                     others: list[Cell] = ()) -> None:
-        """1021: at one instant no shard had room for the cell (nor for the `others` full as read, also named);
-        remembered with the shards' `freed` counts."""
+                     others: list[Cell] = (), customer: list[Refusal] = ()) -> None:
+        """1021: at one instant no shard had room for the cell (nor for the `others` full as read, also named,
+        after the `customer` limits found full); remembered with the shards' `freed` counts."""
         with _EXHAUSTED_LOCK:
             _EXHAUSTED[_exhausted_key(plan, cell, attribute)] = freed_then
-        raise EarnRefused([r for full_cell in (cell, *others) for r in named("badge_limit", full_cell)])
+        raise EarnRefused([*customer, *(r for full_cell in (cell, *others) for r in named("badge_limit", full_cell))])
+
+    def _customer_refusals(self, plan: EarnPlan) -> list[Refusal]:
+        """The customer's limits full as their counter items read now: what an earn refused with no write (its
+        badge-wide limit known full) names beside it, as a refused transaction would have."""
+        counters = [c for c in plan.limits.counters if c.scope == "customer" and c.limit is not None]
+        if not counters:
+            return []
+        read = self.customer_counters(plan.org_id, plan.customer_id, [(plan.badge.id, c.item) for c in counters])
+        return [r for c in counters
+                if any(int(read.get((plan.badge.id, c.item), {}).get(a, 0)) >= c.limit for a in c.adds)
+                for r in named("customer_limit", c)]
 
     def _known_full(self, plan: EarnPlan, cells: list[Cell], home: int) -> Placement | None:
         """For an earn that needs a counter this process saw full: one read of the shards. If none was given a
@@ -172,7 +183,8 @@ class DynamoEarnStore:
                 first = self.request_result(plan.org_id, plan.operation, plan.request_key)
                 if first is not None:
                     raise RequestRepeated(first)
-                self._refuse_full(plan, cell, attribute, then)
+                self._refuse_full(plan, cell, attribute, then, [other for other in full(cells, seen)
+                                                                if other is not cell], self._customer_refusals(plan))
             with _EXHAUSTED_LOCK:
                 _EXHAUSTED.pop(_exhausted_key(plan, cell, attribute), None)
         placed = place(cells, seen, home)
