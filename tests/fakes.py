@@ -111,6 +111,9 @@ class InMemoryBadgeStore:
             "issuedCount": stored.issuedCount, "earnedCount": stored.earnedCount, "told": new.version,
             "rebalancing": False})
 
+    def finish_stalled(self, badge: Badge, now) -> None:
+        """Never stalled here: a change is told and spread at once."""
+
     def counts(self, org_id: int, badge_ids: list[str]) -> dict[str, tuple[int, int]]:
         return {bid: (b.earnedCount, b.issuedCount) for bid in badge_ids if (b := self.badges.get((org_id, bid)))}
 

@@ -275,6 +275,57 @@ def test_a_change_that_stopped_half_way_is_finished_by_the_next_change(dynamodb,
     assert [codes(earn_now(badge["id"], customer=c)[1]) for c in range(2, 20)] == [[815]] * 18
 
 
+def test_a_lowering_that_stopped_half_way_is_finished_by_an_earn_that_finds_it_stalled(dynamodb, monkeypatch):
+    from badges.domain.earning import EarnRequest
+    from badges.domain.identity import Caller
+    from badges.service import earning
+    from badges.store.changes import ShardWalk
+    from badges.store.earning import earn_store
+
+    badge = live_badge(badgeConstraints=badge_wide("fixed-value", 200))
+    _earn_all(badge, range(10))
+    with monkeypatch.context() as stopped:
+        stopped.setattr(ShardWalk, "finish", lambda self, badge: None)  # the function stopped after the commit
+        assert _update(badge, badgeConstraints=badge_wide("fixed-value", 12))[0] == 200
+    flagged = badge_store().get_badge(100458, badge["id"])
+    assert flagged.rebalancing and not flagged.walked
+    # Half a minute on, the change's function is long gone and no process holds the old definition any more (the
+    # badge cache keeps a badge 10 s): the earn that finds the badge still flagged walks it.
+    earning.badge_cache.clear()
+    later = flagged.lastUpdatedOn + 30
+    result = earning.earn_badge(EarnRequest(badgeMetaId=badge["id"], customerId=50, requestId="late",
+                                            earnEventDate=later, triggeredBy=OWNER),
+                                Caller(org_id=100458, user_id=1), badge_store(), earn_store(), later)
+    assert result.earnedBadgeId
+    finished = badge_store().get_badge(100458, badge["id"])
+    assert (finished.rebalancing, finished.walked, finished.earnedCount) == (False, True, 11)
+    assert [codes(earn_now(badge["id"], customer=c)[1]) for c in (51, 52)] == [[], [1021]]
+    assert counts(badge["id"])[0] == 12
+
+
+def test_one_caller_at_a_time_takes_over_a_stalled_change(dynamodb, monkeypatch):
+    from badges.store.changes import FINISH_LEASE, ShardWalk
+
+    badge = live_badge(badgeConstraints=badge_wide("fixed-value", 200))
+    _earn_all(badge, range(3))
+    walks = []
+    monkeypatch.setattr(ShardWalk, "finish", lambda self, badge: walks.append(badge.version))  # never gets far
+    assert _update(badge, badgeConstraints=badge_wide("fixed-value", 2))[0] == 200
+    stalled = badge_store().get_badge(100458, badge["id"])
+    walks.clear()
+    now = stalled.lastUpdatedOn + 30
+    badge_store().finish_stalled(stalled, now)
+    badge_store().finish_stalled(stalled, now + FINISH_LEASE - 1)  # the first one's lease holds
+    assert walks == [stalled.version]
+    badge_store().finish_stalled(stalled, now + FINISH_LEASE + 1)  # it lapsed: that taker stopped too
+    assert walks == [stalled.version] * 2
+    monkeypatch.undo()
+    badge_store().finish_stalled(stalled, now + 3 * FINISH_LEASE)
+    assert badge_store().get_badge(100458, badge["id"]).walked
+    badge_store().finish_stalled(stalled, now + 5 * FINISH_LEASE)  # finished: nothing to take over
+    assert not badge_store().get_badge(100458, badge["id"]).rebalancing
+
+
 @pytest.mark.parametrize("switch", ["deactivate", "activate"])
 def test_a_badge_with_no_limit_entries_switches_and_changes(dynamodb, switch):
     no_limits = {"customerConstraints": [{"constraintType": "CUSTOMER_BADGE_NO_LIMIT"}] * 2,

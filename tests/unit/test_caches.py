@@ -157,3 +157,14 @@ def test_the_badge_cache_keeps_the_most_recently_used_up_to_its_size():
     assert store.reads == 3
     cache.get(1, "b", store)
     assert store.reads == 4
+
+
+def test_a_cached_badge_is_read_again_after_its_time():
+    """A change that stopped half-way tells no more shards: an old definition cached for ever would count on them."""
+    now = [0.0]
+    store, cache = Badges("b1"), BadgeCache(seconds=10, clock=lambda: now[0])
+    first = cache.get(7, "b1", store)
+    now[0] = 9.9
+    assert cache.get(7, "b1", store) is first and store.reads == 1
+    now[0] = 10.1
+    assert cache.get(7, "b1", store) != first and store.reads == 2

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from cachetools import LRUCache
+from cachetools import TTLCache
 
 from badges.domain.badges import Badge
 from badges.domain.earning import (
@@ -47,17 +47,26 @@ from badges.store.retry import retry_budget
 T, R = TypeVar("T"), TypeVar("R")
 _ATTEMPTS = 4  # a badge changed between our read and our write: read it again and retry
 _CACHE_SIZE = 512
+# How long a process acts on a badge it read: its writes are conditioned on the version read, but a change that
+# stopped half-way tells no more shards, so an old definition would count on the untold ones for as long as it is
+# cached. A function's whole run (infra.functions.TIMEOUT) bounds that, at one read of the badge per process per
+# badge every 10 s.
+_CACHE_SECONDS = 10
 _SETTLE_PAUSE, _SETTLE_PAUSE_MOST = 0.025, 0.4  # seconds between reads of a badge whose limit is being lowered
+# A lowering still flagged this long after the change was written stopped half-way: its function (10 s at most,
+# infra.functions.TIMEOUT) is gone, and a waiting earn or revoke takes it over (store.changes.finish_stalled).
+_STALLED_AFTER = 20
 MAX_BULK = 100
 
 
 class BadgeCache:
     """The badges this process read, by org and id, the `size` most recently used. An earn's write is
     conditioned on the version it planned on, so a stale entry is never acted on: it is read again, and the earn
-    retried."""
+    retried. An entry is read again after `seconds` (a change that stopped half-way tells no more shards)."""
 
-    def __init__(self, size: int = _CACHE_SIZE):
-        self._badges: LRUCache[tuple[int, str], Badge] = LRUCache(maxsize=size)
+    def __init__(self, size: int = _CACHE_SIZE, seconds: float = _CACHE_SECONDS,
+                 clock: Callable[[], float] = time.monotonic):
+        self._badges: TTLCache[tuple[int, str], Badge] = TTLCache(maxsize=size, ttl=seconds, timer=clock)
         self._lock = threading.Lock()  # the local server runs handlers in threads
 
     def get(self, org_id: int, badge_id: str, store: BadgeStore, fresh: bool = False) -> Badge:
@@ -160,7 +169,7 @@ def issue_bulk(request: IssueBulkRequest, caller: Caller, badges: BadgeStore, ea
             return IssuedEntry(customerId=customer, issuedId=issued_id, status="ACTIVE")
 
         try:
-            return _on_fresh_badge(caller, request.badgeMetaId, "issueBulk", None, badges, earns,
+            return _on_fresh_badge(caller, request.badgeMetaId, "issueBulk", None, badges, earns, at,
                                    lambda current: _check_issuable(current, event, at, request.triggeredBy), record)
         except BadgesError as refused:
             standing = earns.get_issue(caller.org_id, customer, badge.id) \
@@ -194,7 +203,7 @@ def revoke_earn(request: RevokeRequest, caller: Caller, badges: BadgeStore, earn
     earned = active[-1]
     for attempt in range(_ATTEMPTS):
         badge = _settled(caller, request.badgeMetaId, badges, badge_cache.get(
-            caller.org_id, request.badgeMetaId, badges, fresh=attempt > 0))
+            caller.org_id, request.badgeMetaId, badges, fresh=attempt > 0), at)
         try:
             earns.revoke(caller.org_id, earned, at, badge)
             break
@@ -226,19 +235,19 @@ def _earn(caller: Caller, badge_id: str, customer: int, request_id: Any, event: 
             raise _refusal_error(refused) from refused
         return result
 
-    return _on_fresh_badge(caller, badge_id, operation, key, badges, earns,
+    return _on_fresh_badge(caller, badge_id, operation, key, badges, earns, at,
                            lambda badge: _check_earnable(badge, customer, event, at, triggered_by, earns), record)
 
 
 def _on_fresh_badge(caller: Caller, badge_id: str, operation: str, key: str | None, badges: BadgeStore,
-                    earns: EarnStore,
+                    earns: EarnStore, at: Decimal,
                     check: Callable[[Badge], T], record: Callable[[Badge, T], R]) -> R:
     """Check the badge as cached, then record against the version checked; a refusal is only given on a fresh
     read (the cache may be behind a claim, say), a retry of a request that once succeeded answers 809 with its
     first result, and a write that finds the badge changed reads it again and starts over."""
     for attempt in range(_ATTEMPTS):
         badge = _settled(caller, badge_id, badges, badge_cache.get(caller.org_id, badge_id, badges,
-                                                                    fresh=attempt > 0))
+                                                                    fresh=attempt > 0), at)
         try:
             checked = check(badge)
         except BadgesError:
@@ -254,13 +263,17 @@ def _on_fresh_badge(caller: Caller, badge_id: str, operation: str, key: str | No
     raise ServiceUnavailable()
 
 
-def _settled(caller: Caller, badge_id: str, badges: BadgeStore, badge: Badge) -> Badge:
+def _settled(caller: Caller, badge_id: str, badges: BadgeStore, badge: Badge, at: Decimal) -> Badge:
     """The badge once no lowered limit is being applied to it: while the shards' counts are spread again
     (store.changes, well under a second) it is read again after growing pauses, within the retry budget (then
-    503, to be retried)."""
+    503, to be retried). A lowering that stopped half-way is finished here, by one waiting caller at a time."""
     deadline = time.monotonic() + retry_budget()
     pause = _SETTLE_PAUSE
     while badge.rebalancing:
+        if at - badge.lastUpdatedOn > _STALLED_AFTER:
+            badges.finish_stalled(badge, at)
+            badge = badge_cache.get(caller.org_id, badge_id, badges, fresh=True)
+            continue
         if time.monotonic() + pause > deadline:
             raise ServiceUnavailable()
         time.sleep(pause)

@@ -53,6 +53,8 @@ from badges.store.tallies import NOT_COUNTS, SHARDS, TALLY_SK, moves, tally_of, 
 # line behind earns (the client keeps as many connections: items.POOL).
 _STEPS_AT_ONCE = SHARDS
 _RESPREAD_ATTEMPTS = 8  # a revoke that lands between our read and our move makes us read that item again
+# How long the caller that takes over a stalled change holds it: a function's whole run (infra.functions.TIMEOUT).
+FINISH_LEASE = 10
 
 
 def family_key(family: Family) -> str:
@@ -82,11 +84,11 @@ class ShardWalk:
         excess = self.respread(badge) if badge.rebalancing else set()
         if excess is None:
             return  # a newer change was written: its walk re-spreads
-        names = {"#version": "version", "#told": "told", "#rebalance": "rebalance"}
+        names = {"#version": "version", "#told": "told", "#rebalance": "rebalance", "#finishing": "finishing"}
         values: dict[str, Any] = {":version": badge.version}
-        update = "SET #told = :version REMOVE #rebalance"
+        update = "SET #told = :version REMOVE #rebalance, #finishing"
         if excess:
-            update = "SET #told = :version, #excess = :excess REMOVE #rebalance"
+            update = "SET #told = :version, #excess = :excess REMOVE #rebalance, #finishing"
             names["#excess"], values[":excess"] = "excess", sorted(excess)
         try:
             write_all(self._client, [{"Update": {
@@ -95,6 +97,24 @@ class ShardWalk:
                 "ExpressionAttributeValues": to_item(values)}}])
         except Refused:
             return  # a newer change was written meanwhile and carries the flag
+
+    def finish_stalled(self, badge: Badge, now: Decimal) -> None:
+        """Take over a change that stopped half-way (its function timed out) with the badge still flagged: the
+        caller that writes a lease (`finishing`, until `now` + FINISH_LEASE) on the badge's item, at its version,
+        walks it to the end; others keep waiting. Refused once the change is finished, or while a lease holds."""
+        try:
+            write_all(self._client, [{"Update": {
+                "TableName": self._table, "Key": badge_key(badge.orgId, badge.id),
+                "UpdateExpression": "SET #finishing = :until",
+                "ConditionExpression": "#version = :version AND attribute_exists(#rebalance) AND "
+                                       "(attribute_not_exists(#finishing) OR #finishing < :now)",
+                "ExpressionAttributeNames": {"#version": "version", "#rebalance": "rebalance",
+                                             "#finishing": "finishing"},
+                "ExpressionAttributeValues": to_item({":version": badge.version, ":now": now,
+                                                      ":until": now + FINISH_LEASE})}}])
+        except Refused:
+            return
+        self.finish(badge)
 
     def tell(self, org_id: int, badge_id: str, version: int) -> None:
         """Every shard holds `version` or a newer one: one conditional UpdateItem a shard, all side by side."""

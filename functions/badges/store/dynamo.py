@@ -347,6 +347,9 @@ class DynamoBadgeStore:
         if not uncounted:
             self._walk.finish(new)
 
+    def finish_stalled(self, badge: Badge, now: Decimal) -> None:
+        self._walk.finish_stalled(badge, now)
+
     def set_claim(self, org_id: int, badge_id: str, claim: Claim) -> None:
         """Record the owner's claim as active (claiming) or not (giving it up) and bump the badge's version, so
         that an update that read the claims before is stale; then tell the tallies (store.changes), so that every

@@ -94,6 +94,10 @@ class BadgeStore(Protocol):
         moves the name reservation in the same transaction; counters written by earns are left as they are.
         `uncounted`: only if the badge has no earns at the write (else StaleWrite)."""
 
+    def finish_stalled(self, badge: Badge, now: Decimal) -> None:
+        """Finish `badge`'s change (at its version) that stopped half-way while its counts were being spread again,
+        leaving earns waiting: one caller at a time holds a lease on it; nothing once it is finished."""
+
     def set_claim(self, org_id: int, badge_id: str, claim: Claim) -> None:
         """Make the owner's claim active or not, in one transaction conditioned on the badge as read, which also
         gives every tally shard the badge's new version (ClaimRefused when not allowed)."""
