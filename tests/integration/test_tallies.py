@@ -315,6 +315,7 @@ def test_one_caller_at_a_time_takes_over_a_stalled_change(dynamodb, monkeypatch)
     walks.clear()
     now = stalled.lastUpdatedOn + 30
     badge_store().finish_stalled(stalled, now)
+    assert badge_store().get_badge(100458, badge["id"]).finishing == now + FINISH_LEASE  # what waiting earns read
     badge_store().finish_stalled(stalled, now + FINISH_LEASE - 1)  # the first one's lease holds
     assert walks == [stalled.version]
     badge_store().finish_stalled(stalled, now + FINISH_LEASE + 1)  # it lapsed: that taker stopped too

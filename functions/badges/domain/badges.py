@@ -279,6 +279,8 @@ class Badge(BaseModel):
     # The badge-wide counter families whose counts stood above a lowered limit (store.changes): a revoke of one of
     # their units pays that excess off before it frees room.
     excess: list[str] = []
+    # Until when a caller that took over a stalled lowering holds it (store.changes.finish_stalled).
+    finishing: Decimal | None = None
 
     @property
     def told_version(self) -> int:

@@ -268,9 +268,11 @@ def _settled(caller: Caller, badge_id: str, badges: BadgeStore, badge: Badge, at
     (store.changes, well under a second) it is read again after growing pauses, within the retry budget (then
     503, to be retried). A lowering that stopped half-way is finished here, by one waiting caller at a time."""
     deadline = time.monotonic() + retry_budget()
-    pause = _SETTLE_PAUSE
+    pause, tried = _SETTLE_PAUSE, False
     while badge.rebalancing:
-        if at - badge.lastUpdatedOn > _STALLED_AFTER:
+        if not tried and _stalled(badge, at):
+            # One try a request, and only with no lease read: the badge's item is no hot item.
+            tried = True
             badges.finish_stalled(badge, at)
             badge = badge_cache.get(caller.org_id, badge_id, badges, fresh=True)
             continue
@@ -280,6 +282,11 @@ def _settled(caller: Caller, badge_id: str, badges: BadgeStore, badge: Badge, at
         pause = min(2 * pause, _SETTLE_PAUSE_MOST)
         badge = badge_cache.get(caller.org_id, badge_id, badges, fresh=True)
     return badge
+
+
+def _stalled(badge: Badge, at: Decimal) -> bool:
+    """A lowering that its own function can no longer be finishing, and that no caller holds a lease on."""
+    return at - badge.lastUpdatedOn > _STALLED_AFTER and (badge.finishing is None or badge.finishing < at)
 
 
 def _check_earnable(badge: Badge, customer: int, event: Decimal, at: Decimal, triggered_by: TriggeredBy,

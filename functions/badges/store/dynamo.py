@@ -228,7 +228,7 @@ class DynamoBadgeStore:
             lastUpdatedOn=Decimal(data["lastUpdatedOn"]), version=int(data["version"]),
             numericId=int(data["numericId"]) if "numericId" in data else None,
             told=int(data["told"]) if "told" in data else None, rebalancing=bool(data.get("rebalance")),
-            excess=sorted(data.get("excess", [])),
+            excess=sorted(data.get("excess", [])), finishing=data.get("finishing"),
         )
 
     def next_badge_number(self, org_id: int) -> int:
