@@ -123,7 +123,7 @@ def _import_one(item: ImportItem, default_request_id: str, seen: Counter, caller
             raise _refusal_error(refused) from refused
         return ImportOutcome(data=ImportedBadge(**result.model_dump(include=set(ImportedBadge.model_fields))))
 
-    return _on_fresh_badge(caller, badge_id, IMPORT, key, badges, earns, check, record)
+    return _on_fresh_badge(caller, badge_id, IMPORT, key, badges, earns, at, check, record)
 
 
 def _check_item(item: ImportItem, event: Decimal | None, expires: Decimal | None, at: Decimal) -> None:
