@@ -247,6 +247,7 @@ def test_earn_bulk_answers_the_earned_and_the_refused_with_counts_and_replays_re
     _, again, _ = call(earn_bulk, "POST", "/customer/earnBulk", body)
     replayed = again["data"]
     assert (replayed["earnedCount"], replayed["failedCount"]) == (0, 3)
+    assert (replayed["expiresOn"], replayed["expiresOnISO"]) == (None, None)  # nothing earned, nothing expires
     assert [f["error"]["code"] for f in replayed["failedEarnBadgeErrorList"]] == [809, 809, 1021]
     assert [f.get("earnedBadgeId") for f in replayed["failedEarnBadgeErrorList"][:2]] == [
         e["earnedBadgeId"] for e in data["earnedBadgesList"]]

@@ -151,8 +151,8 @@ class EarnBulkResult(BaseModel):
     badgeMetaId: str
     requestId: str
     triggeredBy: TriggeredBy | None = None
-    expiresOn: float
-    expiresOnISO: str
+    expiresOn: float | None  # the earned badges' expiry; null when no customer earned
+    expiresOnISO: str | None
     earnedBadgesList: list[EarnedEntry]
     totalCount: int
     earnedCount: int
@@ -239,6 +239,9 @@ class CustomerBadgeView(BadgeView):
     earnedBadges: list[EarnedBadge] = []
     issuedId: str | None = OMIT
     issueExpiresOn: float | None = OMIT
+    # our extension: when a window that refuses the customer's earn now lets one through (available views)
+    nextEligibleOn: float | None = OMIT
+    nextEligibleOnISO: str | None = OMIT
 
 
 class CustomerBadges(BaseModel):

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pydantic import BaseModel
 
 from badges.domain.badges import (
+    CYCLE_STATUS,
     OMIT,
     Badge,
     Constraint,
@@ -20,12 +21,11 @@ from badges.domain.badges import (
     constraint_reference_id,
 )
 from badges.domain.earning import Pagination
-from badges.domain.enums import BadgeStatus, ConstraintKind, ExpiryBase, ExpiryType, Period
+from badges.domain.enums import ConstraintKind, ExpiryBase, ExpiryType, Period
 from badges.domain.values import to_epoch, to_iso
 from badges.domain.windows import day_of, fixed_window_end, fixed_window_start
 
 _TYPES = {ConstraintKind.FIXED_VALUE: "OVERALL"}
-_CYCLE = {BadgeStatus.LIVE: "ACTIVE", BadgeStatus.UPCOMING: "UPCOMING", BadgeStatus.EXPIRED: "EXPIRED"}
 _PAIRS = ((Period.DAYS, "maxEarnForDays", "rollForDays"), (Period.WEEKS, "maxEarnForWeeks", "rollForWeeks"),
           (Period.MONTHS, "maxEarnForMonths", "rollForMonths"))
 
@@ -126,7 +126,7 @@ def constraint_statistics(scope: str, constraint: Constraint, badge: Badge, at: 
         prefix = "CUSTOMER_BADGE_" if scope == "customer" else "BADGE_"
         window = current_window(constraint, badge, at)
         view.durationType, view.refreshRate = constraint.durationType, constraint.refreshRate
-        view.startDayOfTheWeek, view.cycleStatus = constraint.startDayOfTheWeek, _CYCLE[status]
+        view.startDayOfTheWeek, view.cycleStatus = constraint.startDayOfTheWeek, CYCLE_STATUS[status]
         view.fixedWindowReferenceId = constraint_reference_id(prefix, constraint)
         view.fixedWindowCycle = WindowCycle(startDate=to_epoch(window[0]), endDate=to_epoch(window[1])) \
             if window else None

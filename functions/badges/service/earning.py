@@ -111,7 +111,7 @@ def earn_bulk(request: EarnBulkRequest, caller: Caller, badges: BadgeStore, earn
             raise BadgesError(Err.NOT_CLAIMED_BY_TRIGGER, "triggeredBy")
     earned: list[EarnedEntry] = []
     failed: list[FailedEntry] = []
-    expires = times(expiry_of(badge.definition.earnedBadgeExpiry, badge.definition, event))
+    expires: dict[str, Any] = {"expiresOn": None, "expiresOnISO": None}  # nothing earned, nothing expires
     for customer in customers:
         try:
             result = _earn(caller, request.badgeMetaId, customer, request.requestId, event, request.triggeredBy,
@@ -277,7 +277,7 @@ def _check_earnable(badge: Badge, customer: int, event: Decimal, at: Decimal, tr
         raise BadgesError(Err.EVENT_IN_FUTURE, "earnEventDate")
     d = badge.definition
     if not d.active or badge.status(at) != BadgeStatus.LIVE:
-        raise BadgesError(Err.BADGE_NOT_LIVE, "badgeMetaId")
+        raise _not_live(badge, at)
     if not d.startOn <= event < d.expiresOn:
         raise BadgesError(Err.EVENT_OUTSIDE_BADGE, "earnEventDate")
     _check_claimed(badge, triggered_by)
@@ -292,13 +292,24 @@ def _check_earnable(badge: Badge, customer: int, event: Decimal, at: Decimal, tr
 def _check_issuable(badge: Badge, event: Decimal, at: Decimal, triggered_by: TriggeredBy | None) -> None:
     d = badge.definition
     if not d.active or badge.status(at) == BadgeStatus.EXPIRED:
-        raise BadgesError(Err.BADGE_NOT_LIVE, "badgeMetaId")
+        raise _not_live(badge, at)
     if event > at + FUTURE_TOLERANCE:
         raise BadgesError(Err.EVENT_IN_FUTURE, "issueEventDate")
     if not d.startOn <= event < d.expiresOn:
         raise BadgesError(Err.EVENT_OUTSIDE_BADGE, "issueEventDate")
     if triggered_by is not None:
         _check_claimed(badge, triggered_by)
+
+
+def _not_live(badge: Badge, at: Decimal) -> BadgesError:
+    """815 with what happened: the badge was deactivated, has not started, or has ended (in that order)."""
+    if not badge.definition.active:
+        why = "it is deactivated"
+    elif badge.status(at) == BadgeStatus.UPCOMING:
+        why = "it has not started yet"
+    else:
+        why = "it has ended"
+    return BadgesError(Err.BADGE_NOT_LIVE, "badgeMetaId", f"{Err.BADGE_NOT_LIVE.value.message[:-1]}: {why}.")
 
 
 def _check_claimed(badge: Badge, triggered_by: TriggeredBy) -> None:
