@@ -170,7 +170,8 @@ def test_a_customer_fixed_value_and_a_badge_fixed_value_hold(dynamodb):
     assert [earn_now(badge["id"], customer=1)[0] for _ in range(3)] == [200, 200, 400]
     status, answer = earn_now(badge["id"], customer=1)
     assert answer["errors"][0] == {"code": 1020, "reference": "customerConstraints[0]",
-                                   "message": "CUSTOMER_BADGE_FIXED_VALUE allows 2: the limit is reached"}
+                                   "message": "CUSTOMER_BADGE_FIXED_VALUE allows 2: the limit is reached",
+                                   "nextEligibleOn": None, "nextEligibleOnISO": None}  # a fixed value never frees
     assert earn_now(badge["id"], customer=2)[0] == 200
     status, answer = earn_now(badge["id"], customer=3)
     assert (status, codes(answer), answer["errors"][0]["reference"]) == (400, [1021], "badgeConstraints[0]")

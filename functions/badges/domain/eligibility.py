@@ -47,15 +47,19 @@ def freed_at(definition: BadgeDefinition, reference: str | None, sk: str, limit:
     return None
 
 
-def customer_block(definition: BadgeDefinition, at: Decimal, stored: dict[str, dict]) -> tuple[bool, Decimal | None]:
-    """Whether a customer constraint would refuse an earn at `at`, as the customer's counters `stored` (sort key
-    -> item) stand (a fixed value used up, the current fixed window full, a rolling window that would hold the
-    earn already at its limit), and if so when every refusing one has room again (None: never)."""
-    refusing = [c for c in plan(definition, at).counters if c.scope == "customer" and c.limit is not None
-                and any(int(stored.get(c.item, {}).get(attribute, 0)) >= c.limit for attribute in c.adds)]
-    if not refusing:
-        return False, None
-    return True, latest([freed_at(definition, c.reference, c.item, c.limit, at, stored) for c in refusing])
+def refused_now(definition: BadgeDefinition, at: Decimal, customer: dict[str, dict],
+                badge: dict[str, dict] | None = None, earned: int | None = None) -> tuple[bool, Decimal | None]:
+    """Whether a limit would refuse an earn at `at`, exactly as the earn checks them, as the counters stand (sort
+    key -> item): the customer's, and if given the badge-wide ones (summed over the shards) and the badge's
+    earned count; and if so when every refusing one has room again (None: never)."""
+    limits = plan(definition, at)
+    stored = {"customer": customer, "badge": badge or {}}
+    moments = [freed_at(definition, c.reference, c.item, c.limit, at, stored[c.scope]) for c in limits.counters
+               if c.limit is not None and (c.scope == "customer" or badge is not None)
+               and any(int(stored[c.scope].get(c.item, {}).get(attribute, 0)) >= c.limit for attribute in c.adds)]
+    if earned is not None and limits.badge_lifetime_limit is not None and earned >= limits.badge_lifetime_limit:
+        moments.append(None)
+    return bool(moments), latest(moments)
 
 
 def latest(moments: list[Decimal | None]) -> Decimal | None:

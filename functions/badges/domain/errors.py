@@ -90,13 +90,15 @@ class ErrorDetail:
     code: int
     message: str
     reference: str | None = None
+    extra: tuple[tuple[str, object], ...] = ()  # fields beside these three (a limit's nextEligibleOn)
 
     @classmethod
-    def of(cls, err: Err, reference: str | None = None, message: str | None = None) -> ErrorDetail:
-        return cls(err.code, message or err.value.message, reference)
+    def of(cls, err: Err, reference: str | None = None, message: str | None = None,
+           extra: dict | None = None) -> ErrorDetail:
+        return cls(err.code, message or err.value.message, reference, tuple((extra or {}).items()))
 
     def as_dict(self) -> dict:
-        return {"code": self.code, "message": self.message, "reference": self.reference}
+        return {"code": self.code, "message": self.message, "reference": self.reference, **dict(self.extra)}
 
 
 class BadgesError(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 
 from badges.domain.badges import (
     CYCLE_STATUS,
@@ -21,6 +21,7 @@ from badges.domain.badges import (
     constraint_reference_id,
 )
 from badges.domain.earning import Pagination
+from badges.domain.eligibility import fields
 from badges.domain.enums import ConstraintKind, ExpiryBase, ExpiryType, Period
 from badges.domain.values import to_epoch, to_iso
 from badges.domain.windows import day_of, fixed_window_end, fixed_window_start
@@ -211,6 +212,13 @@ class CustomerBadgeDetails(OmitsNulls):
     lastEarnEventDate: float | None
     lastEarnEventDateISO: str | None
     customFields: dict[str, CustomValue]
+    # our extension, with statistics: present when a limit refuses an earn now; when one passes again (null: never)
+    nextEligibleOn: float | None = OMIT
+    nextEligibleOnISO: str | None = OMIT
+    _refused: bool = PrivateAttr(False)
+
+    def _answers_null(self, name: str) -> bool:
+        return self._refused and name.startswith("nextEligibleOn")
 
 
 def state_of(item: dict, at: Decimal) -> str:
@@ -221,8 +229,10 @@ def state_of(item: dict, at: Decimal) -> str:
 
 def details_of(badge: Badge, group_name: str | None, at: Decimal, earned: list[dict], issue: dict | None,
                statistics: list[ConstraintStatistics] | None = None,
-               badge_statistics: list[ConstraintStatistics] | None = None) -> CustomerBadgeDetails:
-    """The management view of a badge for one customer; the statistics parts only when given."""
+               badge_statistics: list[ConstraintStatistics] | None = None,
+               refused: tuple[bool, Decimal | None] = (False, None)) -> CustomerBadgeDetails:
+    """The management view of a badge for one customer; the statistics parts only when given; `refused`: whether
+    a limit refuses an earn now, and when one passes again (eligibility.refused_now)."""
     d = badge.definition
     active = [e for e in earned if e["active"] and e["expiresOn"] > at]
     last_on = max((e["earnedOn"] for e in active), default=None)
@@ -244,6 +254,9 @@ def details_of(badge: Badge, group_name: str | None, at: Decimal, earned: list[d
         lastEarnedOnDate=_epoch(last_on), lastEarnedOnDateISO=_iso(last_on),
         lastEarnEventDate=_epoch(last_event), lastEarnEventDateISO=_iso(last_event),
         customFields=d.customFields)
+    if refused[0]:
+        view._refused = True
+        view.nextEligibleOn, view.nextEligibleOnISO = fields(refused[1]).values()
     if statistics is not None:
         view.customerConstraints, view.badgeConstraints = statistics, badge_statistics or []
         issuals = [Issual(issuedOn=to_epoch(issue.get("at", issue["issuedOn"])), issuedStatus=state_of(issue, at),

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from badges.domain.badges import Badge, BadgeView
 from badges.domain.earning import CustomerBadges, CustomerBadgeView, EarnedBadge, Pagination
-from badges.domain.eligibility import customer_block, fields
+from badges.domain.eligibility import fields, refused_now
 from badges.domain.enums import BadgeStatus, CustomerBadgeType, CustomerSort, EarnType
 from badges.domain.identity import Caller
 from badges.domain.limits import customer_keys
@@ -127,7 +127,7 @@ def _blocked(customer: int, caller: Caller, candidates: list[Badge], earned_ids:
     stored = earns.customer_counters(caller.org_id, customer, keys)
     found = {}
     for badge in checked:
-        refused, moment = customer_block(badge.definition, at, {sk: item for (bid, sk), item in stored.items()
+        refused, moment = refused_now(badge.definition, at, {sk: item for (bid, sk), item in stored.items()
                                                                  if bid == badge.id})
         if refused:
             found[badge.id] = moment

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from cachetools import LRUCache
 
-from badges.domain.badges import Badge
+from badges.domain.badges import Badge, BadgeDefinition
 from badges.domain.earning import (
     FUTURE_TOLERANCE,
     EarnBulkRequest,
@@ -28,6 +28,7 @@ from badges.domain.earning import (
     required_of,
     times,
 )
+from badges.domain.eligibility import fields, freed_at, latest
 from badges.domain.enums import BadgeStatus, EarnType
 from badges.domain.errors import (
     BadgeNotFound,
@@ -41,7 +42,16 @@ from badges.domain.errors import (
 from badges.domain.identity import Caller
 from badges.domain.limits import expiry_of, plan
 from badges.domain.values import iso_or_epoch, new_id, to_epoch
-from badges.store.ports import BadgeStore, EarnPlan, EarnRefused, EarnStore, IssueExists, NotActive, StaleWrite
+from badges.store.ports import (
+    BadgeStore,
+    EarnPlan,
+    EarnRefused,
+    EarnStore,
+    IssueExists,
+    NotActive,
+    Refusal,
+    StaleWrite,
+)
 from badges.store.retry import retry_budget
 
 T, R = TypeVar("T"), TypeVar("R")
@@ -223,7 +233,7 @@ def _earn(caller: Caller, badge_id: str, customer: int, request_id: Any, event: 
                 result=result.model_dump(mode="json"), issued_id=issued_id,
                 triggered_by=triggered_by.model_dump(mode="json")))
         except EarnRefused as refused:
-            raise _refusal_error(refused) from refused
+            raise _refusal_error(refused, badge.definition, event) from refused
         return result
 
     return _on_fresh_badge(caller, badge_id, operation, key, badges, earns,
@@ -329,14 +339,20 @@ def _replay_if_repeated(earns: EarnStore, org_id: int, operation: str, key: str)
         raise RequestRepeated(original)
 
 
-def _refusal_error(refused: EarnRefused) -> BadgesError:
+def _refusal_error(refused: EarnRefused, definition: BadgeDefinition, event: Decimal) -> BadgesError:
+    """One error per constraint refused (a rolling window counted on two month items refuses on both, one
+    constraint), each with when it lets an earn through again (nextEligibleOn, from the counters the refusal saw:
+    the latest of its items')."""
     if any(r.kind == "issue" for r in refused.refusals):
         return BadgesError(Err.ISSUE_REQUIRED, "customerId")
-    # One error per constraint: a rolling window counted on two month items refuses on both, one constraint.
-    refusals = {(r.kind, r.reference): r for r in refused.refusals}.values()
-    details = [ErrorDetail.of(Err.CUSTOMER_LIMIT_REACHED if r.kind == "customer_limit" else Err.BADGE_LIMIT_REACHED,
-                              r.reference, f"{r.describes} allows {r.limit}: the limit is reached")
-               for r in refusals]
+    by_constraint: dict[tuple[str, str | None], list[Refusal]] = {}
+    for r in refused.refusals:
+        by_constraint.setdefault((r.kind, r.reference), []).append(r)
+    details = [ErrorDetail.of(
+        Err.CUSTOMER_LIMIT_REACHED if r.kind == "customer_limit" else Err.BADGE_LIMIT_REACHED, r.reference,
+        f"{r.describes} allows {r.limit}: the limit is reached", fields(latest([
+            freed_at(definition, s.reference, s.sk or "", s.limit, event, s.counts or {}) for s in same])))
+        for same in by_constraint.values() for r in same[:1]]
     return ValidationFailed(details)
 
 

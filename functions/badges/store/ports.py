@@ -119,6 +119,9 @@ class Refusal:
     reference: str | None = None
     describes: str | None = None
     limit: int | None = None
+    sk: str | None = None  # the refusing counter item's sort key
+    # the counter items as the refusal saw them (sort key -> attribute -> count): what nextEligibleOn is read from
+    counts: dict[str, dict] | None = None
 
 
 class EarnRefused(Exception):
