@@ -197,6 +197,7 @@ def revoke_earn(request: RevokeRequest, caller: Caller, badges: BadgeStore, earn
         problems.append(ErrorDetail.of(Err.FIELD_REQUIRED, "earnedBadgeId", "earnedBadgeId is required"))
     if problems:
         raise ValidationFailed(problems)
+    assert isinstance(request.customerId, int)  # the handler resolved it (service.customer_ids)
     active = [e for e in earns.earned(caller.org_id, request.customerId, request.badgeMetaId)
               if e["active"] and request.earnedBadgeId == e["earnedBadgeId"]]
     if not active:
