@@ -7,8 +7,8 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 from handlers import earn_bulk, get_customer_badge_details, get_customer_badges
-from tests.e2e.oas_examples import responses
 from tests.integration.conftest import call
+from tests.integration.test_capillary_readings import _documented_live_constraints
 from tests.integration.test_earning import DAY, OWNER, _fresh_cache, codes, earn_now, live_badge  # noqa: F401
 
 
@@ -33,17 +33,8 @@ def refused(badge_id: str, **kw) -> dict:
     return error
 
 
-def _documented_windows() -> dict:
-    """get-badge-by-id's LIVE example: a 3-day customer window of 1 and a 3-day badge window of 2."""
-    live = next(r["data"] for r in responses("get-badge-by-id") if r["data"].get("status") == "LIVE"
-                and r["data"]["customerConstraints"][0].get("durationType"))
-    keep = ("constraintType", "durationType", "refreshRate", "maxEarnLimit")
-    return {side: [{k: c[k] for k in keep} for c in live[side]] for side in ("customerConstraints",
-                                                                           "badgeConstraints")}
-
-
 def test_a_full_fixed_window_frees_at_its_end_for_the_customer_and_the_badge(dynamodb):
-    windows = _documented_windows()
+    windows = _documented_live_constraints()
     badge = live_badge(**windows)  # started 10 days ago: the window holding now is days 9 to 12
     end = badge["startOn"] + 12 * DAY
     assert earn_now(badge["id"], customer=1)[0] == 200
@@ -101,7 +92,7 @@ def test_a_badge_rolling_window_and_a_bulk_entry_tell_it_too(dynamodb):
 
 
 def test_member_care_details_and_the_available_view_carry_it_per_badge(dynamodb):
-    windows = _documented_windows()
+    windows = _documented_live_constraints()
     badge = live_badge(**windows)
     end = badge["startOn"] + 12 * DAY
     once = live_badge(customerConstraints=[{"constraintType": "CUSTOMER_BADGE_FIXED_VALUE", "maxEarnLimit": 1}])
