@@ -6,6 +6,7 @@ import pytest
 from badges.config import settings
 from badges.service.earning import badge_cache
 from badges.store.credentials import credential_store
+from badges.store.customer_ids import customer_directory
 from badges.store.dynamo import badge_store, custom_field_store, group_store, org_meta_store
 from badges.store.earning import earn_store
 from badges.store.items import dynamodb_client
@@ -26,7 +27,7 @@ def _no_real_aws(monkeypatch):
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     monkeypatch.delenv("BADGES_DYNAMODB_ENDPOINT", raising=False)
     caches = (settings, dynamodb_client, group_store, badge_store, earn_store, credential_store, secrets_client,
-              oauth_keys, key_secrets, custom_field_store, org_meta_store)
+              oauth_keys, key_secrets, custom_field_store, org_meta_store, customer_directory)
     for cached in caches:
         cached.cache_clear()
     badge_cache.clear()

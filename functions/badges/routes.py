@@ -71,8 +71,12 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/customer/revokeEarn", "revoke_earn",
           {"badges": ("dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:BatchGetItem")},
           transactions=True),
+    # the four routes that read X-CAP-CUSTOMER-IDENTIFIER resolve it with one GetItem (they all read items already)
     Route("GET", "/customer/{customerId}", "get_customer_badges",
           {"badges": ("dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:GetItem")}),
+    # Our extension: the org's customer identifier directory, each customer's identifiers put in one transaction.
+    Route("PUT", "/customerIdentifiers", "put_customer_identifiers", {"badges": ("dynamodb:PutItem",)},
+          transactions=True),
     # An org's custom fields are one item, rewritten at the version read.
     Route("POST", "/customField", "create_custom_field", {"badges": ("dynamodb:GetItem", "dynamodb:PutItem")}),
     Route("GET", "/customField", "list_custom_fields", {"badges": ("dynamodb:GetItem",)}),

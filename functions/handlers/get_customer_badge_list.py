@@ -5,7 +5,8 @@ from aws_lambda_powertools.event_handler import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from badges.api.envelope import Envelope
-from badges.api.resolver import build_resolver, current_caller, entrypoint
+from badges.api.resolver import build_resolver, current_caller, customer_identifier, entrypoint
+from badges.domain.earning import MAX_CUSTOMER_REF
 from badges.domain.enums import (
     STATUS_SYNONYMS,
     BadgeAction,
@@ -17,11 +18,13 @@ from badges.domain.enums import (
     SortOrder,
     lenient,
 )
-from badges.domain.fields import INT32_MAX, INT64_MAX, MAX_ID, MAX_NAME
+from badges.domain.fields import INT32_MAX, MAX_ID, MAX_NAME
 from badges.domain.identity import Caller
 from badges.domain.management import CustomerBadgeSummaries
 from badges.domain.values import now, query_time
+from badges.service.customer_ids import resolve_customer
 from badges.service.management import ListQuery, customer_badge_list
+from badges.store.customer_ids import customer_directory
 from badges.store.dynamo import badge_store, group_store
 from badges.store.earning import earn_store
 
@@ -31,8 +34,10 @@ Time = Annotated[str | None, Query(max_length=MAX_ID, description="Epoch seconds
 
 @app.get("/api_gateway/v1/badges/management/<customerId>")
 def get_customer_badge_list(
-    customerId: Annotated[int, Path(ge=0, le=INT64_MAX)],
+    customerId: Annotated[str, Path(max_length=MAX_CUSTOMER_REF,
+                                    description="The customer id, or its identifier with X-CAP-CUSTOMER-IDENTIFIER.")],
     caller: Annotated[Caller, Depends(current_caller)],
+    identifier: Annotated[str | None, Depends(customer_identifier)],
     badgeType: Annotated[CustomerBadgeType, lenient(CustomerBadgeType), Query()] = CustomerBadgeType.EARNED,
     name: Annotated[str | None, Query(max_length=MAX_NAME)] = None,
     action: Annotated[BadgeAction | None, lenient(BadgeAction, {"DEACTIVATED": "DE_ACTIVATED"}), Query()] = None,
@@ -63,7 +68,8 @@ def get_customer_badge_list(
         earned_since=query_time("lastEarnedOnDate", lastEarnedOnDate),
         event_since=query_time("lastEarnEventDate", lastEarnEventDate), sort_on=sortOn, order=order, page=page,
         size=size)
-    found = customer_badge_list(customerId, caller, query, badge_store(), group_store(), earn_store(), now())
+    customer = resolve_customer(customerId, identifier, caller, customer_directory())  # at most one read
+    found = customer_badge_list(customer, caller, query, badge_store(), group_store(), earn_store(), now())
     return Envelope(data=found)
 
 

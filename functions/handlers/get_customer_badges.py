@@ -5,13 +5,15 @@ from aws_lambda_powertools.event_handler import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from badges.api.envelope import Envelope
-from badges.api.resolver import build_resolver, current_caller, entrypoint
-from badges.domain.earning import CustomerBadges
+from badges.api.resolver import build_resolver, current_caller, customer_identifier, entrypoint
+from badges.domain.earning import MAX_CUSTOMER_REF, CustomerBadges
 from badges.domain.enums import CustomerBadgeType, CustomerSort, lenient
-from badges.domain.fields import INT32_MAX, INT64_MAX, MAX_ID
+from badges.domain.fields import INT32_MAX, MAX_ID
 from badges.domain.identity import Caller
 from badges.domain.values import now, query_time
+from badges.service.customer_ids import resolve_customer
 from badges.service.customers import customer_badges
+from badges.store.customer_ids import customer_directory
 from badges.store.dynamo import badge_store, group_store
 from badges.store.earning import earn_store
 
@@ -20,8 +22,10 @@ app = build_resolver()
 
 @app.get("/api_gateway/v1/badges/customer/<customerId>")
 def get_customer_badges(
-    customerId: Annotated[int, Path(ge=0, le=INT64_MAX)],
+    customerId: Annotated[str, Path(max_length=MAX_CUSTOMER_REF,
+                                    description="The customer id, or its identifier with X-CAP-CUSTOMER-IDENTIFIER.")],
     caller: Annotated[Caller, Depends(current_caller)],
+    identifier: Annotated[str | None, Depends(customer_identifier)],
     badgeType: Annotated[CustomerBadgeType, lenient(CustomerBadgeType),
                          Query(description="EARNED, EXPIRED, AVAILABLE or AVAILABLE_TO_ISSUE.")] = (
         CustomerBadgeType.EARNED),
@@ -34,7 +38,8 @@ def get_customer_badges(
     lastEarnedOnDate: Annotated[str | None, Query(max_length=MAX_ID, description="Epoch or ISO 8601.")] = None,
     lastEarnEventDate: Annotated[str | None, Query(max_length=MAX_ID, description="Epoch or ISO 8601.")] = None,
 ) -> Envelope[CustomerBadges]:
-    found = customer_badges(customerId, caller, badgeType, includeExpired, groupId, page, limit, badge_store(),
+    customer = resolve_customer(customerId, identifier, caller, customer_directory())  # at most one read
+    found = customer_badges(customer, caller, badgeType, includeExpired, groupId, page, limit, badge_store(),
                             group_store(), earn_store(), now(), sortOn,
                             query_time("lastEarnedOnDate", lastEarnedOnDate),
                             query_time("lastEarnEventDate", lastEarnEventDate))

@@ -13,7 +13,13 @@ def view(customer: int, query: str) -> list[str]:
     return [b["badgeMetaId"] for b in answer["data"]["badges"]]
 
 
-def test_available_leaves_out_what_the_customers_limits_refuse_now(dynamodb):
+def entries(customer: int, query: str) -> dict[str, dict]:
+    status, answer, _ = call(get_customer_badges, "GET", f"/customer/{customer}?{query}&limit=100")
+    assert status == 200, answer
+    return {b["badgeMetaId"]: b for b in answer["data"]["badges"]}
+
+
+def test_available_leaves_out_what_never_earns_again_and_dates_what_a_window_refuses_now(dynamodb):
     once = live_badge(customerConstraints=[{"constraintType": "CUSTOMER_BADGE_FIXED_VALUE", "maxEarnLimit": 1}])
     window = live_badge(start_days=-1, customerConstraints=[{  # one window: yesterday to 4 days ahead
         "constraintType": "CUSTOMER_BADGE_FIXED_WINDOW", "maxEarnLimit": 1, "durationType": "DAYS",
@@ -27,27 +33,51 @@ def test_available_leaves_out_what_the_customers_limits_refuse_now(dynamodb):
         status, answer = earn_now(badge["id"], customer=3)
         assert status == 200, answer
         earned[badge["id"]] = answer["data"]["earnedBadgeId"]
-    # Then AVAILABLE offers customer 3 only what an earn now would not refuse, and everything to customer 4
-    mine = view(3, "badgeType=AVAILABLE")
-    assert {rolling["id"], free["id"]} <= set(mine) and once["id"] not in mine and window["id"] not in mine
+    # Then AVAILABLE leaves out what customer 3 will never earn again, and dates the window that refuses now
+    mine = entries(3, "badgeType=AVAILABLE")
+    assert {window["id"], rolling["id"], free["id"]} <= set(mine) and once["id"] not in mine
+    assert mine[window["id"]]["nextEligibleOn"] == window["startOn"] + 5 * DAY  # the window's end
+    assert mine[window["id"]]["nextEligibleOnISO"].endswith("Z")
+    assert "nextEligibleOn" not in mine[rolling["id"]] and "nextEligibleOn" not in mine[free["id"]]
     assert {once["id"], window["id"], rolling["id"], free["id"]} <= set(view(4, "badgeType=AVAILABLE"))
-    # When the rolling window fills, it leaves too; a revoke gives the fixed value's unit back, and it returns
+    # When the rolling window fills (2 today), the earliest earn leaves it three days on, at 00:00 UTC
     assert earn_now(rolling["id"], customer=3)[0] == 200
-    assert rolling["id"] not in view(3, "badgeType=AVAILABLE")
+    today = int(time.time()) // DAY * DAY
+    assert entries(3, "badgeType=AVAILABLE")[rolling["id"]]["nextEligibleOn"] == today + 3 * DAY
+    # A revoke gives the fixed value's unit back, and it returns
     assert call(revoke_earn, "POST", "/customer/revokeEarn", {"badgeMetaId": once["id"], "customerId": 3,
                                                           "earnedBadgeId": earned[once["id"]]})[0] == 200
     assert once["id"] in view(3, "badgeType=AVAILABLE")
 
 
-def test_available_to_issue_lists_issue_earn_badges_the_customer_is_not_enrolled_in(dynamodb):
+def test_a_window_that_frees_only_after_the_badge_ends_leaves_the_badge_out(dynamodb):
+    # a 30-day window from 10 days ago, on a badge that ends in 5 days: the next window never comes
+    badge = live_badge(end_days=5, customerConstraints=[{
+        "constraintType": "CUSTOMER_BADGE_FIXED_WINDOW", "maxEarnLimit": 1, "durationType": "DAYS",
+        "refreshRate": 30}])
+    assert earn_now(badge["id"], customer=7)[0] == 200
+    assert badge["id"] not in view(7, "badgeType=AVAILABLE")
+
+
+def test_available_to_issue_follows_member_care_and_enrolment_is_available_to_enrol(dynamodb):
+    # Member Care (guide-Badges_in_Membercare.md): "Available to Issue" holds the badges issued directly (EARN)
+    # and those "already enrolled and ready to be issued"; "Available to Enrol" the Enrol-and-Issue badges
     enrol = live_badge(earnType="ISSUE_EARN")
     direct = live_badge()
-    assert enrol["id"] in view(6, "badgeType=available_to_issue")
-    assert direct["id"] not in view(6, "badgeType=AVAILABLE_TO_ISSUE")
+    unclaimed = live_badge(claimed=False)
+    assert direct["id"] in view(6, "badgeType=available_to_issue")
+    assert enrol["id"] not in view(6, "badgeType=AVAILABLE_TO_ISSUE")
+    assert enrol["id"] in view(6, "badgeType=AVAILABLE_TO_ENROL")
+    assert direct["id"] not in view(6, "badgeType=AVAILABLE_TO_ENROL")
     assert call(issue_bulk, "POST", "/badgeMeta/customer/issueBulk",
                 {"badgeMetaId": enrol["id"], "customers": [6], "requestId": "enrol-6"})[0] == 200
-    assert enrol["id"] not in view(6, "badgeType=AVAILABLE_TO_ISSUE")
+    to_issue = entries(6, "badgeType=AVAILABLE_TO_ISSUE")
+    assert enrol["id"] in to_issue and to_issue[enrol["id"]]["issuedId"]
+    assert enrol["id"] not in view(6, "badgeType=AVAILABLE_TO_ENROL")
     assert enrol["id"] in view(6, "badgeType=AVAILABLE")
+    # AVAILABLE lists only what an earn can reach: a badge no module claimed answers 810, so it is not there
+    assert unclaimed["id"] in view(6, "badgeType=AVAILABLE_TO_ISSUE")
+    assert unclaimed["id"] not in view(6, "badgeType=AVAILABLE")
 
 
 def test_expired_lists_the_badges_whose_earns_expired_with_those_earns(dynamodb):

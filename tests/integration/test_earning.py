@@ -170,7 +170,8 @@ def test_a_customer_fixed_value_and_a_badge_fixed_value_hold(dynamodb):
     assert [earn_now(badge["id"], customer=1)[0] for _ in range(3)] == [200, 200, 400]
     status, answer = earn_now(badge["id"], customer=1)
     assert answer["errors"][0] == {"code": 1020, "reference": "customerConstraints[0]",
-                                   "message": "CUSTOMER_BADGE_FIXED_VALUE allows 2: the limit is reached"}
+                                   "message": "CUSTOMER_BADGE_FIXED_VALUE allows 2: the limit is reached",
+                                   "nextEligibleOn": None, "nextEligibleOnISO": None}  # a fixed value never frees
     assert earn_now(badge["id"], customer=2)[0] == 200
     status, answer = earn_now(badge["id"], customer=3)
     assert (status, codes(answer), answer["errors"][0]["reference"]) == (400, [1021], "badgeConstraints[0]")
@@ -263,6 +264,7 @@ def test_earn_bulk_answers_the_earned_and_the_refused_with_counts_and_replays_re
     _, again, _ = call(earn_bulk, "POST", "/customer/earnBulk", body)
     replayed = again["data"]
     assert (replayed["earnedCount"], replayed["failedCount"]) == (0, 3)
+    assert (replayed["expiresOn"], replayed["expiresOnISO"]) == (None, None)  # nothing earned, nothing expires
     assert [f["error"]["code"] for f in replayed["failedEarnBadgeErrorList"]] == [809, 809, 1021]
     assert [f.get("earnedBadgeId") for f in replayed["failedEarnBadgeErrorList"][:2]] == [
         e["earnedBadgeId"] for e in data["earnedBadgesList"]]

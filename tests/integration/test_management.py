@@ -125,11 +125,15 @@ def test_the_list_filters_sorts_and_pages_the_customers_badges(dynamodb):
     assert ids(listing(31, "claimedBy=Journeys")[1]) == []
     assert ids(listing(31, f"expiresOn={early['expiresOn'] + 60}&expiresOnOperator=LESS_THAN")[1]) == [early["id"]]
     assert ids(listing(31, f"expiresOn={early['expiresOn'] + 60}&endOnOperator=GREATER_THAN")[1]) == [late["id"]]
-    # AVAILABLE shows what is coming too; badgeStatus (or the export's badgeStatu) narrows it
+    # AVAILABLE shows what is coming too, once a module claimed it; badgeStatus (or badgeStatu) narrows it
+    assert coming["id"] in ids(listing(31, "badgeType=AVAILABLE_TO_ISSUE&size=100")[1])
+    assert coming["id"] not in ids(listing(31, "badgeType=AVAILABLE&size=100")[1])
+    assert call(claim_badge, "POST", f"/badgeMeta/{coming['id']}/claim", OWNER)[0] == 200
     assert coming["id"] in ids(listing(31, "badgeType=AVAILABLE&size=100")[1])
     assert ids(listing(31, "badgeType=AVAILABLE&badgeStatus=UPCOMING&size=100")[1]) == [coming["id"]]
     assert ids(listing(31, "badgeType=AVAILABLE&badgeStatu=UPCOMING&size=100")[1]) == [coming["id"]]
-    assert ids(listing(31, "badgeType=AVAILABLE_TO_ISSUE&size=100")[1]) == [enrol["id"]]
+    assert ids(listing(31, "badgeType=AVAILABLE_TO_ENROL&size=100")[1]) == [enrol["id"]]
+    assert enrol["id"] not in ids(listing(31, "badgeType=AVAILABLE_TO_ISSUE&size=100")[1])
     assert call(issue_bulk, "POST", "/badgeMeta/customer/issueBulk",
                 {"badgeMetaId": enrol["id"], "customers": [31], "requestId": "enrol-31"})[0] == 200
     status, answer = listing(31, "badgeType=AVAILABLE&sortOn=LAST_ISSUED_DATE&size=100")

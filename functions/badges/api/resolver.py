@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from badges.api.envelope import JSON, error_body, error_response
 from badges.api.jsonc import BodyRefused, parse_object, strip_comments
 from badges.api.observability import logger, metrics, traced
+from badges.domain.customer_ids import HEADER, kind_of
 from badges.domain.errors import BadgesError, Err, ErrorDetail
 from badges.domain.fields import CODED_ERROR
 from badges.domain.identity import Caller
@@ -144,6 +145,13 @@ def current_caller(request: Request) -> Caller:
         return Caller(org_id=int(context["orgId"]), user_id=int(context["userId"]))
     except (KeyError, TypeError, ValueError) as exc:
         raise BadgesError(Err.UNAUTHORIZED) from exc
+
+
+def customer_identifier(request: Request) -> str | None:
+    """The identifier type X-CAP-CUSTOMER-IDENTIFIER names (email, mobile, externalId or cardNumber, in any case),
+    None without it; 1062 for another value."""
+    headers = {name.lower(): value for name, value in (request.headers or {}).items()}
+    return kind_of(headers.get(HEADER.lower()))
 
 
 def migration_mode(request: Request) -> bool:

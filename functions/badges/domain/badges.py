@@ -325,6 +325,10 @@ class ExpiryView(OmitsNulls):
         return name == "expiresOn" and self.expiryType == "ABSOLUTE"  # WITH_BADGE_META: "expiresOn": null
 
 
+# A fixed window's cycleStatus, in Capillary's words (get-badge-by-id: ACTIVE, UPCOMING), by the badge's status.
+CYCLE_STATUS = {BadgeStatus.LIVE: "ACTIVE", BadgeStatus.UPCOMING: "UPCOMING", BadgeStatus.EXPIRED: "EXPIRED"}
+
+
 class CycleView(BaseModel):
     """The fixed window that holds the present moment."""
 
@@ -442,7 +446,7 @@ def _constraint_view(constraint: Constraint, prefix: str, badge: BadgeDefinition
     fields = constraint.model_dump(exclude_none=True, mode="json")
     fields["constraintType"] = prefix + constraint.constraintType
     if constraint.constraintType == ConstraintKind.FIXED_WINDOW:
-        fields |= {"referenceId": constraint_reference_id(prefix, constraint), "cycleStatus": status.value,
+        fields |= {"referenceId": constraint_reference_id(prefix, constraint), "cycleStatus": CYCLE_STATUS[status],
                    "startDate": to_epoch(badge.startOn), "endDate": to_epoch(badge.expiresOn)}
         if status == BadgeStatus.LIVE and constraint.durationType is not None:
             window = (constraint.durationType, badge.startOn, now, constraint.refreshRate,

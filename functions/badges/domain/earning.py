@@ -16,6 +16,7 @@ from badges.domain.paging import Pagination
 from badges.domain.values import iso_or_epoch, to_epoch, to_iso
 
 MAX_REQUEST_ID = 256
+MAX_CUSTOMER_REF = 300  # a customer named in a path or a body: an id, or an identifier (an email: 254)
 # A request may be repeated this far ahead of the clock (750 beyond).
 FUTURE_TOLERANCE = Decimal(24 * 3600)
 
@@ -36,6 +37,17 @@ def _request_id(value: Any) -> Any:
 
 
 CustomerId = Annotated[Long, BeforeValidator(_customer_id)]
+
+
+def _customer_ref(value: Any) -> Any:
+    """A customer as revokeEarn's body names it: an id (a number, or its digits) or, with X-CAP-CUSTOMER-IDENTIFIER,
+    an identifier; kept as sent (a mobile's leading zero matters), never a boolean or a fraction."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, str) and len(value) <= MAX_CUSTOMER_REF:
+        return value
+    raise PydanticCustomError("customer_ref", f"Input should be an integer or a string of at most {MAX_CUSTOMER_REF} "
+                                              "characters")
 RequestId = Annotated[str | int | None, Field(union_mode="left_to_right"), BeforeValidator(_request_id)]
 
 
@@ -108,12 +120,13 @@ class IssueBulkRequest(BaseModel):
 
 
 class RevokeRequest(BaseModel):
-    """The body of POST /customer/revokeEarn."""
+    """The body of POST /customer/revokeEarn; `customerId` an id (a number or its digits) or, with
+    X-CAP-CUSTOMER-IDENTIFIER, the identifier the handler resolves to the id."""
 
     model_config = ConfigDict(extra="ignore")
 
     badgeMetaId: str | None = None
-    customerId: CustomerId | None = None
+    customerId: Annotated[int | str | None, BeforeValidator(_customer_ref)] = None
     earnedBadgeId: Id | None = None
 
 
@@ -151,8 +164,8 @@ class EarnBulkResult(BaseModel):
     badgeMetaId: str
     requestId: str
     triggeredBy: TriggeredBy | None = None
-    expiresOn: float
-    expiresOnISO: str
+    expiresOn: float | None  # the earned badges' expiry; null when no customer earned
+    expiresOnISO: str | None
     earnedBadgesList: list[EarnedEntry]
     totalCount: int
     earnedCount: int
@@ -239,6 +252,9 @@ class CustomerBadgeView(BadgeView):
     earnedBadges: list[EarnedBadge] = []
     issuedId: str | None = OMIT
     issueExpiresOn: float | None = OMIT
+    # our extension: when a window that refuses the customer's earn now lets one through (available views)
+    nextEligibleOn: float | None = OMIT
+    nextEligibleOnISO: str | None = OMIT
 
 
 class CustomerBadges(BaseModel):

@@ -73,6 +73,7 @@ class CustomerBadgeType(StrEnum):
     AVAILABLE = "AVAILABLE"
     AVAILABLE_TO_ISSUE = "AVAILABLE_TO_ISSUE"
     EXPIRED = "EXPIRED"
+    AVAILABLE_TO_ENROL = "AVAILABLE_TO_ENROL"  # our extension: Member Care's "Available to Enrol" section
 
 
 class CustomerSort(StrEnum):

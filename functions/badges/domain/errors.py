@@ -73,6 +73,11 @@ class Err(Enum):
     NO_ISSUE_INSTANCE = ErrorSpec(404, "Customer doesn't have issue instance", 404)
     ISSUE_NOT_OF_CUSTOMER = ErrorSpec(404, "issue doesn't belong to customer", 404)
     IMPORT_SIZE = ErrorSpec(1054, "Import needs a list of 1 to 100 earned badges", 400)
+    CUSTOMER_NOT_FOUND = ErrorSpec(404, "Passed customer is not found", 404)
+    IDENTIFIER_TAKEN = ErrorSpec(1060, "The identifier belongs to another customer", 409)
+    IDENTIFIERS_SIZE = ErrorSpec(1061, "Customer identifiers need a list of 1 to 100 customers", 400)
+    UNKNOWN_IDENTIFIER_TYPE = ErrorSpec(
+        1062, "X-CAP-CUSTOMER-IDENTIFIER must be email, mobile, externalId or cardNumber", 400)
 
     @property
     def code(self) -> int:
@@ -90,13 +95,15 @@ class ErrorDetail:
     code: int
     message: str
     reference: str | None = None
+    extra: tuple[tuple[str, object], ...] = ()  # fields beside these three (a limit's nextEligibleOn)
 
     @classmethod
-    def of(cls, err: Err, reference: str | None = None, message: str | None = None) -> ErrorDetail:
-        return cls(err.code, message or err.value.message, reference)
+    def of(cls, err: Err, reference: str | None = None, message: str | None = None,
+           extra: dict | None = None) -> ErrorDetail:
+        return cls(err.code, message or err.value.message, reference, tuple((extra or {}).items()))
 
     def as_dict(self) -> dict:
-        return {"code": self.code, "message": self.message, "reference": self.reference}
+        return {"code": self.code, "message": self.message, "reference": self.reference, **dict(self.extra)}
 
 
 class BadgesError(Exception):

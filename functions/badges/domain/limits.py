@@ -194,11 +194,3 @@ def customer_keys(definition: BadgeDefinition, at: Decimal) -> list[str]:
     """The sort keys of the customer's counters that an earn at `at` would check."""
     return [c.item for c in plan(definition, at).counters if c.scope == "customer"]
 
-
-def customer_limit_reached(definition: BadgeDefinition, at: Decimal, stored: dict[str, dict]) -> bool:
-    """Whether a customer constraint would refuse an earn at `at`, as the customer's counters `stored` (sort key
-    -> item) stand: a fixed value used up, the current fixed window full, or a rolling window that would hold
-    the earn already at its limit."""
-    return any(int(stored.get(c.item, {}).get(attribute, 0)) >= c.limit
-               for c in plan(definition, at).counters if c.scope == "customer" and c.limit is not None
-               for attribute in c.adds)

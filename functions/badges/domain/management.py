@@ -4,9 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 
 from badges.domain.badges import (
+    CYCLE_STATUS,
     OMIT,
     Badge,
     Constraint,
@@ -20,12 +21,12 @@ from badges.domain.badges import (
     constraint_reference_id,
 )
 from badges.domain.earning import Pagination
-from badges.domain.enums import BadgeStatus, ConstraintKind, ExpiryBase, ExpiryType, Period
+from badges.domain.eligibility import fields
+from badges.domain.enums import ConstraintKind, ExpiryBase, ExpiryType, Period
 from badges.domain.values import to_epoch, to_iso
 from badges.domain.windows import day_of, fixed_window_end, fixed_window_start
 
 _TYPES = {ConstraintKind.FIXED_VALUE: "OVERALL"}
-_CYCLE = {BadgeStatus.LIVE: "ACTIVE", BadgeStatus.UPCOMING: "UPCOMING", BadgeStatus.EXPIRED: "EXPIRED"}
 _PAIRS = ((Period.DAYS, "maxEarnForDays", "rollForDays"), (Period.WEEKS, "maxEarnForWeeks", "rollForWeeks"),
           (Period.MONTHS, "maxEarnForMonths", "rollForMonths"))
 
@@ -126,7 +127,7 @@ def constraint_statistics(scope: str, constraint: Constraint, badge: Badge, at: 
         prefix = "CUSTOMER_BADGE_" if scope == "customer" else "BADGE_"
         window = current_window(constraint, badge, at)
         view.durationType, view.refreshRate = constraint.durationType, constraint.refreshRate
-        view.startDayOfTheWeek, view.cycleStatus = constraint.startDayOfTheWeek, _CYCLE[status]
+        view.startDayOfTheWeek, view.cycleStatus = constraint.startDayOfTheWeek, CYCLE_STATUS[status]
         view.fixedWindowReferenceId = constraint_reference_id(prefix, constraint)
         view.fixedWindowCycle = WindowCycle(startDate=to_epoch(window[0]), endDate=to_epoch(window[1])) \
             if window else None
@@ -211,6 +212,13 @@ class CustomerBadgeDetails(OmitsNulls):
     lastEarnEventDate: float | None
     lastEarnEventDateISO: str | None
     customFields: dict[str, CustomValue]
+    # our extension, with statistics: present when a limit refuses an earn now; when one passes again (null: never)
+    nextEligibleOn: float | None = OMIT
+    nextEligibleOnISO: str | None = OMIT
+    _refused: bool = PrivateAttr(False)
+
+    def _answers_null(self, name: str) -> bool:
+        return self._refused and name.startswith("nextEligibleOn")
 
 
 def state_of(item: dict, at: Decimal) -> str:
@@ -221,8 +229,10 @@ def state_of(item: dict, at: Decimal) -> str:
 
 def details_of(badge: Badge, group_name: str | None, at: Decimal, earned: list[dict], issue: dict | None,
                statistics: list[ConstraintStatistics] | None = None,
-               badge_statistics: list[ConstraintStatistics] | None = None) -> CustomerBadgeDetails:
-    """The management view of a badge for one customer; the statistics parts only when given."""
+               badge_statistics: list[ConstraintStatistics] | None = None,
+               refused: tuple[bool, Decimal | None] = (False, None)) -> CustomerBadgeDetails:
+    """The management view of a badge for one customer; the statistics parts only when given; `refused`: whether
+    a limit refuses an earn now, and when one passes again (eligibility.refused_now)."""
     d = badge.definition
     active = [e for e in earned if e["active"] and e["expiresOn"] > at]
     last_on = max((e["earnedOn"] for e in active), default=None)
@@ -244,6 +254,9 @@ def details_of(badge: Badge, group_name: str | None, at: Decimal, earned: list[d
         lastEarnedOnDate=_epoch(last_on), lastEarnedOnDateISO=_iso(last_on),
         lastEarnEventDate=_epoch(last_event), lastEarnEventDateISO=_iso(last_event),
         customFields=d.customFields)
+    if refused[0]:
+        view._refused = True
+        view.nextEligibleOn, view.nextEligibleOnISO = fields(refused[1]).values()
     if statistics is not None:
         view.customerConstraints, view.badgeConstraints = statistics, badge_statistics or []
         issuals = [Issual(issuedOn=to_epoch(issue.get("at", issue["issuedOn"])), issuedStatus=state_of(issue, at),

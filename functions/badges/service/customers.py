@@ -6,9 +6,10 @@ from decimal import Decimal
 
 from badges.domain.badges import Badge, BadgeView
 from badges.domain.earning import CustomerBadges, CustomerBadgeView, EarnedBadge, Pagination
+from badges.domain.eligibility import fields, refused_now
 from badges.domain.enums import BadgeStatus, CustomerBadgeType, CustomerSort, EarnType
 from badges.domain.identity import Caller
-from badges.domain.limits import customer_keys, customer_limit_reached
+from badges.domain.limits import customer_keys
 from badges.domain.values import to_epoch, to_iso
 from badges.store.ports import BadgeFilters, BadgeStore, EarnStore, GroupStore
 
@@ -22,11 +23,12 @@ def customer_badges(customer: int, caller: Caller, badge_type: str, include_expi
     """One page of the customer's badges of one kind:
     - EARNED: the badges the customer holds active earns of (unexpired ones unless include_expired);
     - EXPIRED: the badges the customer holds active earns of that have expired, with those earns;
-    - AVAILABLE: the LIVE, active badges the customer can earn now (an ISSUE_EARN one only with an active issue);
-    - AVAILABLE_TO_ISSUE: the LIVE, active ISSUE_EARN badges the customer holds no active issue of.
-    The two available kinds leave out a badge the customer can no longer earn now: one of its customer
-    constraints would refuse an earn (a fixed value used up, the current fixed window full, a rolling window at
-    its limit). `earned_since` / `event_since` keep the badges last earned (or last earn event) at or after."""
+    - AVAILABLE_TO_ISSUE: the LIVE, active badges issued directly (EARN) or that the customer is enrolled in;
+    - AVAILABLE: of those, the ones a module has claimed: what the customer can earn;
+    - AVAILABLE_TO_ENROL: the LIVE, active ISSUE_EARN badges the customer holds no active issue of.
+    The available kinds leave out a badge no earn of the customer's will pass again (a fixed value used up, a
+    window that frees only after the badge's end), and give a badge a window refuses now its nextEligibleOn.
+    `earned_since` / `event_since` keep the badges last earned (or last earn event) at or after."""
     entries = customer_entries(customer, caller, badge_type, include_expired, badges, earns, at)
     if group_id:
         entries = [e for e in entries if e.badgeGroupId == group_id]
@@ -59,8 +61,7 @@ def customer_entries(customer: int, caller: Caller, badge_type: str, include_exp
         expired = badge_type == CustomerBadgeType.EXPIRED
         chosen_earns = [e for e in held if (e["expiresOn"] <= at) == expired or (include_expired and not expired)]
         return _earned(caller, _by_badge(chosen_earns), earns, at)
-    return _available(customer, caller, badge_type == CustomerBadgeType.AVAILABLE_TO_ISSUE, badges, earns, at, held,
-                      upcoming)
+    return _available(customer, caller, badge_type, badges, earns, at, held, upcoming)
 
 
 def _by_badge(earned: list[dict]) -> dict[str, list[dict]]:
@@ -75,45 +76,62 @@ def _earned(caller: Caller, by_badge: dict[str, list[dict]], earns: EarnStore, a
     return [_entry(found[badge_id], at, items) for badge_id, items in by_badge.items() if badge_id in found]
 
 
-def _available(customer: int, caller: Caller, to_issue: bool, badges: BadgeStore, earns: EarnStore, at: Decimal,
+def _available(customer: int, caller: Caller, badge_type: str, badges: BadgeStore, earns: EarnStore, at: Decimal,
                held: list[dict], upcoming: bool = False) -> list[CustomerBadgeView]:
     issues = {i["badgeMetaId"]: i for i in earns.issues(caller.org_id, customer) if i["active"] and i["expiresOn"] > at}
     mine = _by_badge([e for e in held if e["expiresOn"] > at])  # so earnedCount is the customer's here too
     candidates = []
     statuses = [BadgeStatus.LIVE, BadgeStatus.UPCOMING] if upcoming else [BadgeStatus.LIVE]
     for badge in (b for status in statuses for b in badges.all_badges(caller.org_id, BadgeFilters(status=status), at)):
-        if not badge.definition.active:
-            continue
         issue = issues.get(badge.id)
-        issue_earn = badge.definition.earnType == EarnType.ISSUE_EARN
-        if (to_issue and (not issue_earn or issue is not None)) or (not to_issue and issue_earn and issue is None):
-            continue
-        candidates.append((badge, issue))
-    full = _limits_reached(customer, caller, [b for b, _ in candidates], {e["badgeMetaId"] for e in held}, earns, at)
+        if badge.definition.active and _offered(badge, badge_type, issue):
+            candidates.append((badge, issue))
+    blocked = _blocked(customer, caller, [b for b, _ in candidates], {e["badgeMetaId"] for e in held}, earns, at)
     entries = []
     for badge, issue in candidates:
-        if badge.id in full:
-            continue
+        if badge.id in blocked and blocked[badge.id] is None:
+            continue  # no earn will pass again: a fixed value used up, or a window freeing after the badge's end
         entry = _entry(badge, at, mine.get(badge.id, []))
         if issue is not None:
             entry.issuedId, entry.issueExpiresOn = issue["issuedId"], to_epoch(issue["expiresOn"])
+        if badge.id in blocked:
+            entry.nextEligibleOn, entry.nextEligibleOnISO = fields(blocked[badge.id]).values()
         entries.append(entry)
     return entries
 
 
-def _limits_reached(customer: int, caller: Caller, candidates: list[Badge], earned_ids: set[str], earns: EarnStore,
-                    at: Decimal) -> set[str]:
-    """The badges a customer constraint would refuse an earn of now. Only a badge the customer holds an active
-    earn of can have a counter above zero (a revoke gives its units back), so only those are read: one key per
-    customer constraint (per rolling pair and month), 100 keys a BatchGetItem."""
+def _offered(badge: Badge, badge_type: str, issue: dict | None) -> bool:
+    """Which view lists an active badge (Member Care's sections, guide-Badges_in_Membercare.md):
+    AVAILABLE_TO_ENROL: an ISSUE_EARN badge the customer holds no active issue of; AVAILABLE_TO_ISSUE: a badge
+    issued directly (EARN) or an ISSUE_EARN one the customer is enrolled in; AVAILABLE: of those, the ones a
+    module has claimed (an earn needs a claim, 810)."""
+    enrolment_needed = badge.definition.earnType == EarnType.ISSUE_EARN and issue is None
+    if badge_type == CustomerBadgeType.AVAILABLE_TO_ENROL:
+        return enrolment_needed
+    if badge_type == CustomerBadgeType.AVAILABLE_TO_ISSUE:
+        return not enrolment_needed
+    return not enrolment_needed and any(claim.isActive for claim in badge.claims)
+
+
+def _blocked(customer: int, caller: Caller, candidates: list[Badge], earned_ids: set[str], earns: EarnStore,
+             at: Decimal) -> dict[str, Decimal | None]:
+    """The badges a customer constraint would refuse an earn of now, each with when it lets one through again
+    (None: never). Only a badge the customer holds an active earn of can have a counter above zero (a revoke
+    gives its units back), so only those are read: one key per customer constraint (per rolling pair and month),
+    100 keys a BatchGetItem."""
     checked = [badge for badge in candidates if badge.id in earned_ids and badge.definition.customerConstraints
                and badge.definition.startOn <= at]
     keys = [(badge.id, sk) for badge in checked for sk in customer_keys(badge.definition, at)]
     if not keys:
-        return set()
+        return {}
     stored = earns.customer_counters(caller.org_id, customer, keys)
-    return {badge.id for badge in checked if customer_limit_reached(
-        badge.definition, at, {sk: item for (bid, sk), item in stored.items() if bid == badge.id})}
+    found = {}
+    for badge in checked:
+        refused, moment = refused_now(badge.definition, at, {sk: item for (bid, sk), item in stored.items()
+                                                                 if bid == badge.id})
+        if refused:
+            found[badge.id] = moment
+    return found
 
 
 def _entry(badge: Badge, at: Decimal, earned: list[dict]) -> CustomerBadgeView:

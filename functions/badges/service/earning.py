@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from cachetools import TTLCache
 
-from badges.domain.badges import Badge
+from badges.domain.badges import Badge, BadgeDefinition
 from badges.domain.earning import (
     FUTURE_TOLERANCE,
     EarnBulkRequest,
@@ -28,6 +28,7 @@ from badges.domain.earning import (
     required_of,
     times,
 )
+from badges.domain.eligibility import fields, freed_at, latest
 from badges.domain.enums import BadgeStatus, EarnType
 from badges.domain.errors import (
     BadgeNotFound,
@@ -41,7 +42,16 @@ from badges.domain.errors import (
 from badges.domain.identity import Caller
 from badges.domain.limits import expiry_of, plan
 from badges.domain.values import iso_or_epoch, new_id, to_epoch
-from badges.store.ports import BadgeStore, EarnPlan, EarnRefused, EarnStore, IssueExists, NotActive, StaleWrite
+from badges.store.ports import (
+    BadgeStore,
+    EarnPlan,
+    EarnRefused,
+    EarnStore,
+    IssueExists,
+    NotActive,
+    Refusal,
+    StaleWrite,
+)
 from badges.store.retry import retry_budget
 
 T, R = TypeVar("T"), TypeVar("R")
@@ -120,7 +130,7 @@ def earn_bulk(request: EarnBulkRequest, caller: Caller, badges: BadgeStore, earn
             raise BadgesError(Err.NOT_CLAIMED_BY_TRIGGER, "triggeredBy")
     earned: list[EarnedEntry] = []
     failed: list[FailedEntry] = []
-    expires = times(expiry_of(badge.definition.earnedBadgeExpiry, badge.definition, event))
+    expires: dict[str, Any] = {"expiresOn": None, "expiresOnISO": None}  # nothing earned, nothing expires
     for customer in customers:
         try:
             result = _earn(caller, request.badgeMetaId, customer, request.requestId, event, request.triggeredBy,
@@ -196,6 +206,7 @@ def revoke_earn(request: RevokeRequest, caller: Caller, badges: BadgeStore, earn
         problems.append(ErrorDetail.of(Err.FIELD_REQUIRED, "earnedBadgeId", "earnedBadgeId is required"))
     if problems:
         raise ValidationFailed(problems)
+    assert isinstance(request.customerId, int)  # the handler resolved it (service.customer_ids)
     active = [e for e in earns.earned(caller.org_id, request.customerId, request.badgeMetaId)
               if e["active"] and request.earnedBadgeId == e["earnedBadgeId"]]
     if not active:
@@ -232,7 +243,7 @@ def _earn(caller: Caller, badge_id: str, customer: int, request_id: Any, event: 
                 result=result.model_dump(mode="json"), issued_id=issued_id,
                 triggered_by=triggered_by.model_dump(mode="json")))
         except EarnRefused as refused:
-            raise _refusal_error(refused) from refused
+            raise _refusal_error(refused, badge.definition, event) from refused
         return result
 
     return _on_fresh_badge(caller, badge_id, operation, key, badges, earns, at,
@@ -297,7 +308,7 @@ def _check_earnable(badge: Badge, customer: int, event: Decimal, at: Decimal, tr
         raise BadgesError(Err.EVENT_IN_FUTURE, "earnEventDate")
     d = badge.definition
     if not d.active or badge.status(at) != BadgeStatus.LIVE:
-        raise BadgesError(Err.BADGE_NOT_LIVE, "badgeMetaId")
+        raise _not_live(badge, at)
     if not d.startOn <= event < d.expiresOn:
         raise BadgesError(Err.EVENT_OUTSIDE_BADGE, "earnEventDate")
     _check_claimed(badge, triggered_by)
@@ -312,13 +323,24 @@ def _check_earnable(badge: Badge, customer: int, event: Decimal, at: Decimal, tr
 def _check_issuable(badge: Badge, event: Decimal, at: Decimal, triggered_by: TriggeredBy | None) -> None:
     d = badge.definition
     if not d.active or badge.status(at) == BadgeStatus.EXPIRED:
-        raise BadgesError(Err.BADGE_NOT_LIVE, "badgeMetaId")
+        raise _not_live(badge, at)
     if event > at + FUTURE_TOLERANCE:
         raise BadgesError(Err.EVENT_IN_FUTURE, "issueEventDate")
     if not d.startOn <= event < d.expiresOn:
         raise BadgesError(Err.EVENT_OUTSIDE_BADGE, "issueEventDate")
     if triggered_by is not None:
         _check_claimed(badge, triggered_by)
+
+
+def _not_live(badge: Badge, at: Decimal) -> BadgesError:
+    """815 with what happened: the badge was deactivated, has not started, or has ended (in that order)."""
+    if not badge.definition.active:
+        why = "it is deactivated"
+    elif badge.status(at) == BadgeStatus.UPCOMING:
+        why = "it has not started yet"
+    else:
+        why = "it has ended"
+    return BadgesError(Err.BADGE_NOT_LIVE, "badgeMetaId", f"{Err.BADGE_NOT_LIVE.value.message[:-1]}: {why}.")
 
 
 def _check_claimed(badge: Badge, triggered_by: TriggeredBy) -> None:
@@ -338,14 +360,20 @@ def _replay_if_repeated(earns: EarnStore, org_id: int, operation: str, key: str)
         raise RequestRepeated(original)
 
 
-def _refusal_error(refused: EarnRefused) -> BadgesError:
+def _refusal_error(refused: EarnRefused, definition: BadgeDefinition, event: Decimal) -> BadgesError:
+    """One error per constraint refused (a rolling window counted on two month items refuses on both, one
+    constraint), each with when it lets an earn through again (nextEligibleOn, from the counters the refusal saw:
+    the latest of its items')."""
     if any(r.kind == "issue" for r in refused.refusals):
         return BadgesError(Err.ISSUE_REQUIRED, "customerId")
-    # One error per constraint: a rolling window counted on two month items refuses on both, one constraint.
-    refusals = {(r.kind, r.reference): r for r in refused.refusals}.values()
-    details = [ErrorDetail.of(Err.CUSTOMER_LIMIT_REACHED if r.kind == "customer_limit" else Err.BADGE_LIMIT_REACHED,
-                              r.reference, f"{r.describes} allows {r.limit}: the limit is reached")
-               for r in refusals]
+    by_constraint: dict[tuple[str, str | None], list[Refusal]] = {}
+    for r in refused.refusals:
+        by_constraint.setdefault((r.kind, r.reference), []).append(r)
+    details = [ErrorDetail.of(
+        Err.CUSTOMER_LIMIT_REACHED if r.kind == "customer_limit" else Err.BADGE_LIMIT_REACHED, r.reference,
+        f"{r.describes} allows {r.limit}: the limit is reached", fields(latest([
+            freed_at(definition, s.reference, s.sk or "", s.limit, event, s.counts or {}) for s in same])))
+        for same in by_constraint.values() for r in same[:1]]
     return ValidationFailed(details)
 
 

@@ -6,9 +6,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from badges.domain.earning import CustomerBadgeView, Pagination
-from badges.domain.enums import BadgeAction, CustomerBadgeType, DateOperator, ManagementSort, SortOrder
+from badges.domain.eligibility import refused_now
+from badges.domain.enums import (
+    BadgeAction,
+    BadgeStatus,
+    CustomerBadgeType,
+    DateOperator,
+    ManagementSort,
+    SortOrder,
+)
 from badges.domain.errors import BadgeNotFound
 from badges.domain.identity import Caller
+from badges.domain.limits import plan
 from badges.domain.management import (
     CustomerBadgeDetails,
     CustomerBadgeSummaries,
@@ -37,18 +46,26 @@ def customer_badge_details(customer: int, badge_id: str, caller: Caller, include
     if not include_statistics:
         return details_of(badge, group.name if group else None, at, earned, issue)
     d = badge.definition
-    mine = [c for constraint in d.customerConstraints for c in counts_of("customer", constraint, badge, at)]
-    wide = [c for constraint in d.badgeConstraints for c in counts_of("badge", constraint, badge, at)]
+    # the counters each constraint's count is kept in, and those an earn now would check (nextEligibleOn): the
+    # same items but where a rolling window reaches into next month, read in the same calls
+    checked = plan(d, at).counters if badge.status(at) == BadgeStatus.LIVE else []
+    mine = [c.sk for constraint in d.customerConstraints for c in counts_of("customer", constraint, badge, at)]
+    mine += [c.item for c in checked if c.scope == "customer"]
+    wide = [c.sk for constraint in d.badgeConstraints for c in counts_of("badge", constraint, badge, at)]
+    wide += [c.item for c in checked if c.scope == "badge"]
     values: dict[tuple[str, str], dict] = {}
     if mine:
-        stored = earns.customer_counters(caller.org_id, customer, [(badge.id, c.sk) for c in mine])
+        stored = earns.customer_counters(caller.org_id, customer, [(badge.id, sk) for sk in mine])
         values |= {("customer", sk): item for (_, sk), item in stored.items()}
     if wide:
-        values |= {("badge", sk): sums for sk, sums in earns.badge_counters(
-            caller.org_id, badge.id, [c.sk for c in wide]).items()}
+        values |= {("badge", sk): sums for sk, sums in earns.badge_counters(caller.org_id, badge.id, wide).items()}
+    refused = (False, None)
+    if badge.status(at) == BadgeStatus.LIVE:  # otherwise an earn is refused with 815, not by a limit
+        refused = refused_now(d, at, {sk: v for (scope, sk), v in values.items() if scope == "customer"},
+                              {sk: v for (scope, sk), v in values.items() if scope == "badge"}, badge.earnedCount)
     return details_of(badge, group.name if group else None, at, earned, issue,
                       [constraint_statistics("customer", c, badge, at, values) for c in d.customerConstraints],
-                      [constraint_statistics("badge", c, badge, at, values) for c in d.badgeConstraints])
+                      [constraint_statistics("badge", c, badge, at, values) for c in d.badgeConstraints], refused)
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,7 @@ def _import_one(item: ImportItem, default_request_id: str, seen: Counter, caller
                 limits=plan(badge.definition, event), result=result.model_dump(mode="json", exclude_none=True),
                 issued_id=None))
         except EarnRefused as refused:
-            raise _refusal_error(refused) from refused
+            raise _refusal_error(refused, badge.definition, event) from refused
         return ImportOutcome(data=ImportedBadge(**result.model_dump(include=set(ImportedBadge.model_fields))))
 
     return _on_fresh_badge(caller, badge_id, IMPORT, key, badges, earns, at, check, record)

@@ -88,10 +88,17 @@ def badge_cells(limits: Limits) -> list[Cell]:
                      for c in limits.counters if c.scope == "badge")]
 
 
-def named(kind: str, cell: Cell | Counter) -> list[Refusal]:
-    """One refusal per constraint on a full counter: its own, and any other at the same limit."""
-    return [Refusal(kind, reference, describes, cell.limit)
+def named(kind: str, cell: Cell | Counter, counts: dict[str, dict] | None = None) -> list[Refusal]:
+    """One refusal per constraint on a full counter: its own, and any other at the same limit; with the counter
+    items as read (`counts`), for when it has room again."""
+    sk = cell.sk if isinstance(cell, Cell) else cell.item
+    return [Refusal(kind, reference, describes, cell.limit, sk, counts)
             for reference, describes in [(cell.reference, cell.describes), *cell.also]]
+
+
+def _sums(seen: dict[tuple[int, str], dict]) -> dict[str, dict]:
+    """The badge-wide counter items as the shards were read, each count summed over them."""
+    return shard_sums(seen.values())
 
 
 def _exhausted_key(plan: EarnPlan, cell: Cell, attribute: str) -> tuple:
@@ -129,13 +136,13 @@ class DynamoEarnStore:
                 seen = self._fresh_shards(plan, cells)
             if refusals:  # with the badge-wide limits full as the shards were read: every constraint refused
                 raise EarnRefused(refusals + [r for cell in (full(cells, seen) if badge_part_failed else [])
-                                              for r in named("badge_limit", cell)])
+                                              for r in named("badge_limit", cell, _sums(seen))])
             placed = place(cells, seen, home)
             if isinstance(placed, Full):
                 again = self._shards(plan.org_id, plan.badge.id, [placed.cell])
                 if freed(again, placed.cell.sk) == freed(seen, placed.cell.sk):
                     self._refuse_full(plan, placed.cell, placed.attribute, freed(again, placed.cell.sk),
-                                      [cell for cell in full(cells, seen) if cell is not placed.cell])
+                                      [cell for cell in full(cells, seen) if cell is not placed.cell], seen)
                 continue  # a revoke gave a unit back while we looked: look again
             placement = placed
         raise ServiceUnavailable()
@@ -149,12 +156,16 @@ class DynamoEarnStore:
         return seen
 
     def _refuse_full(self, plan: EarnPlan, cell: Cell, attribute: str, freed_then: list[int],
-                     others: list[Cell] = (), customer: list[Refusal] = ()) -> None:
+                     others: list[Cell] = (), seen: dict[tuple[int, str], dict] | None = None,
+                     customer: list[Refusal] = ()) -> None:
         """1021: at one instant no shard had room for the cell (nor for the `others` full as read, also named,
-        after the `customer` limits found full); remembered with the shards' `freed` counts."""
+        after the `customer` limits found full); remembered with the shards' `freed` counts. `seen`: the shards
+        as read, for when it has room again."""
         with _EXHAUSTED_LOCK:
             _EXHAUSTED[_exhausted_key(plan, cell, attribute)] = freed_then
-        raise EarnRefused([*customer, *(r for full_cell in (cell, *others) for r in named("badge_limit", full_cell))])
+        counts = _sums(seen) if seen else None
+        raise EarnRefused([*customer, *(r for full_cell in (cell, *others)
+                                        for r in named("badge_limit", full_cell, counts))])
 
     def _customer_refusals(self, plan: EarnPlan) -> list[Refusal]:
         """The customer's limits full as their counter items read now: what an earn refused with no write (its
@@ -163,9 +174,9 @@ class DynamoEarnStore:
         if not counters:
             return []
         read = self.customer_counters(plan.org_id, plan.customer_id, [(plan.badge.id, c.item) for c in counters])
-        return [r for c in counters
-                if any(int(read.get((plan.badge.id, c.item), {}).get(a, 0)) >= c.limit for a in c.adds)
-                for r in named("customer_limit", c)]
+        items = {c.item: read.get((plan.badge.id, c.item), {}) for c in counters}
+        return [r for c in counters if any(int(items[c.item].get(a, 0)) >= c.limit for a in c.adds)
+                for r in named("customer_limit", c, items)]
 
     def _known_full(self, plan: EarnPlan, cells: list[Cell], home: int) -> Placement | None:
         """For an earn that needs a counter this process saw full: one read of the shards. If none was given a
@@ -183,8 +194,9 @@ class DynamoEarnStore:
                 first = self.request_result(plan.org_id, plan.operation, plan.request_key)
                 if first is not None:
                     raise RequestRepeated(first)
-                self._refuse_full(plan, cell, attribute, then, [other for other in full(cells, seen)
-                                                                if other is not cell], self._customer_refusals(plan))
+                self._refuse_full(plan, cell, attribute, then,
+                                  [other for other in full(cells, seen) if other is not cell], seen,
+                                  self._customer_refusals(plan))
             with _EXHAUSTED_LOCK:
                 _EXHAUSTED.pop(_exhausted_key(plan, cell, attribute), None)
         placed = place(cells, seen, home)
@@ -230,8 +242,11 @@ class DynamoEarnStore:
             if refused.failed(0):
                 raise RequestRepeated(self.request_result(org, plan.operation, plan.request_key)) from refused
             refusals = [Refusal("issue")] if plan.issued_id is not None and refused.failed(issue_at) else []
+            # the customer's counters as the refusing conditions saw them (returned with the refusal, not read)
+            seen = {c.item: refused.old(first_counter + offset) for offset, c in enumerate(customer_counters)
+                    if refused.failed(first_counter + offset)}
             refusals += [r for offset, c in enumerate(customer_counters) if refused.failed(first_counter + offset)
-                         for r in named("customer_limit", c)]
+                         for r in named("customer_limit", c, seen)]
             badge_part = refused.failed(1) or any(refused.failed(i) for i in range(first_cell, len(items)))
             return refusals, badge_part
         return [], False
@@ -268,6 +283,8 @@ class DynamoEarnStore:
         }
         if conditions:
             update["ConditionExpression"] = " AND ".join(conditions)
+        if limit is not None:  # a refused limit tells its counts (when it frees a unit) at no extra read
+            update["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         return {"Update": update}
 
     def request_result(self, org_id: int, operation: str, key: str) -> dict | None:

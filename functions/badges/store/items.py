@@ -58,11 +58,18 @@ def badge_key(org_id: int, badge_id: str) -> dict:
 
 
 class Refused(Exception):
-    """A conditional write was refused; `codes` holds each item's reason, in order ('None' where it passed)."""
+    """A conditional write was refused; `codes` holds each item's reason, in order ('None' where it passed), and
+    `items` the item as it stood for each that failed and asked for it (ReturnValuesOnConditionCheckFailure)."""
 
-    def __init__(self, codes: list[str]):
+    def __init__(self, codes: list[str], items: list[dict | None] | None = None):
         super().__init__(codes)
         self.codes = codes
+        self.items = items or [None] * len(codes)
+
+    def old(self, index: int) -> dict:
+        """The item at `index` as the refusing condition saw it; empty if it was not returned (or absent)."""
+        item = self.items[index] if index < len(self.items) else None
+        return from_item(item) if item else {}
 
     def failed(self, index: int) -> bool:
         return self.codes[index] == "ConditionalCheckFailed"
@@ -87,7 +94,8 @@ def write_all(client: RetryingClient, items: list[dict]) -> None:
             raise Refused(["ConditionalCheckFailed"]) from exc
         codes = cancellation_codes(exc)
         if "ConditionalCheckFailed" in codes:
-            raise Refused(codes) from exc
+            reasons = exc.response.get("CancellationReasons", [])
+            raise Refused(codes, [reason.get("Item") for reason in reasons]) from exc
         raise
 
 

@@ -123,6 +123,9 @@ class Refusal:
     reference: str | None = None
     describes: str | None = None
     limit: int | None = None
+    sk: str | None = None  # the refusing counter item's sort key
+    # the counter items as the refusal saw them (sort key -> attribute -> count): what nextEligibleOn is read from
+    counts: dict[str, dict] | None = None
 
 
 class EarnRefused(Exception):
@@ -221,3 +224,13 @@ class OrgMetaStore(Protocol):
 
 class OrgMetaExists(Exception):
     """The org's meta was created already; PUT /orgMeta changes it."""
+
+
+class CustomerDirectory(Protocol):
+    """The org's customer identifiers: each (type, value) names one customer of the org."""
+
+    def claim(self, org_id: int, customer_id: int, identifiers: dict[str, str]) -> list[str]:
+        """Map each identifier to the customer, all or none: [] when they all stand for it now; else the types
+        already mapped to another customer, and nothing changed (the first mapping stands)."""
+
+    def customer_of(self, org_id: int, kind: str, value: str) -> int | None: ...
