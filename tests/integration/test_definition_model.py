@@ -277,13 +277,35 @@ class Model:
 
     def seen(self, customer: int, at: Decimal) -> tuple[list[str], bool]:
         """What the customer sees: the ids of their earns that stand (active, unexpired), and whether the badge is
-        AVAILABLE to them (LIVE, active, issued to them if it must be, and no customer limit reached now)."""
+        AVAILABLE to them: LIVE, active, claimed by a module, issued to them if it must be, and earnable by them
+        now or later (a badge a customer limit refuses for now is listed, with when it frees)."""
         standing = [e.earned_id for e in self.active_earns(customer) if e.expires > at]
         t, issue = self.terms, self.issues.get(customer)
-        available = t.active and t.live(at) and (not t.issue_earn or (issue is not None and issue[1] > at)) \
-            and not self.refusals(customer, at, scopes=("customer",))
+        available = t.active and t.live(at) and bool(self.claims) \
+            and (not t.issue_earn or (issue is not None and issue[1] > at)) and self.earnable_again(customer, at)
         return sorted(standing), available
 
+    def earnable_again(self, customer: int, at: Decimal) -> bool:
+        """Whether an earn of the customer at `at`, or at a later moment before the badge ends, passes every
+        customer limit with the earns as they stand. Windows turn at midnights (days, weeks, months) or every
+        `refreshRate` days from the start; 70 days after the last earn every window is empty."""
+        t = self.terms
+        horizon = min(t.end - 1, max([at, *(e.event for e in self.active_earns(customer))]) + 70 * DAY)
+        moments = {at, horizon}
+        day = day_of(at) + timedelta(days=1)
+        while midnight(day) <= horizon:
+            moments.add(midnight(day))
+            day += timedelta(days=1)
+        for limit in t.limits[LISTS["customer"]]:
+            for window, _ in limit.caps:
+                if window[0] == "fixed" and window[1] == "DAYS":
+                    step = window[2] * DAY
+                    turn = t.start + (int((at - t.start) / step) + 1) * step
+                    while turn <= horizon:
+                        moments.add(turn)
+                        turn += step
+        return any(not self.refusals(customer, moment, scopes=("customer",)) for moment in sorted(moments)
+                   if moment >= at)
 
 # ---- Capillary's example bodies, and bodies of every kind ------------------------------------------------------
 
