@@ -208,7 +208,7 @@ class Monitoring(Construct):
             threshold=1,
             description="Events could not be delivered: the bus refused a stream batch after every retry and the "
             "pipe dead-lettered it. The message names the shard and sequence numbers; the records stay in the "
-            "stream for 24 hours only. Fix the cause, then replay (README: Deploy and operate).",
+            "stream for 24 hours only. Fix the cause, then replay (infra/README.md, Events: replaying dead letters).",
         )
         self._alarm(
             "EventPipeFailures",

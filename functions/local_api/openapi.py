@@ -103,7 +103,7 @@ def statuses_of(route: Route) -> dict[str, str]:
 
 
 def tag_of(route: Route) -> str:
-    """The README's API reference section the route is in."""
+    """The section of the API reference (functions/handlers/README.md) the route is in."""
     if route.public:
         return "OAuth"
     if route.handler in ("claim_badge", "unclaim_badge"):

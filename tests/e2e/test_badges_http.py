@@ -1,5 +1,5 @@
-"""Badges over real HTTP against `make run`: the README's examples, the spec's example (its dates moved to the
-clock as a caller would move them) and a same-name race."""
+"""Badges over real HTTP against `make run`: the README's quick start and the API reference's examples, the spec's
+example (its dates moved to the clock as a caller would move them) and a same-name race."""
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path

@@ -72,7 +72,8 @@ def test_the_earn_bulk_example_is_answered_in_the_newest_documented_shape(brand_
     assert (data["totalCount"], data["earnedCount"], data["failedCount"]) == (3, 3, 0)
     assert brand_a.get(f"/badgeMeta/{badge_id}").body["data"]["earnedCount"] == 3
     again = brand_a.post("/customer/earnBulk", body)
-    # a repeat earns nothing, so it tells no expiry (README "Where Capillary's documentation disagrees")
+    # a repeat earns nothing, so it tells no expiry
+    # (functions/handlers/README.md, "Where Capillary's documentation disagrees")
     assert (again.body["data"]["expiresOn"], again.body["data"]["expiresOnISO"]) == (None, None)
     assert_same_shape({**response, "data": {**response["data"], "expiresOn": None, "expiresOnISO": None}},
                       again.body)

@@ -1,4 +1,4 @@
-"""Groups over real HTTP against `make run`: the README's examples, tenancy and a same-name race."""
+"""Groups over real HTTP against `make run`: the README's quick start, tenancy and a same-name race."""
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest

@@ -95,7 +95,8 @@ def test_org_meta_as_documented(brand, org_server):
     assert created.status == 200, created.body
     [create_example] = responses("v1-create-badges-org-meta")
     # The create page shows its times as ISO strings, the read and update pages as numbers: we answer numbers
-    # (README, "Where Capillary's documentation disagrees"), so those two keys are compared by presence only.
+    # (functions/handlers/README.md, "Where Capillary's documentation disagrees"), so those two keys are compared
+    # by presence only.
     data = {**create_example["data"], "createdOn": None, "lastUpdatedOn": None}
     assert_same_shape({**create_example, "data": data}, created.body)
     again = other.request(*route("v1-create-badges-org-meta"), {"orgID": "70002"})

@@ -903,7 +903,7 @@ def test_cdk_nag_reports_no_unacknowledged_finding(synthesized):
 
 
 # The checkov checks the stack does not meet, each skipped in the resource's metadata with its reason (listed
-# in the README's "Deploy and operate"); a new failing check fails the checkov run, a new skip fails this test.
+# in infra/README.md, "What the checks accept"); a new failing check fails the checkov run, a new skip fails this test.
 CHECKOV_SKIPS = {
     "AWS::Lambda::Function": {"CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_173"},
     "AWS::Logs::LogGroup": {"CKV_AWS_158"},

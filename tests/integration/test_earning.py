@@ -182,7 +182,8 @@ def refusals(answer: dict) -> list[tuple[int, str]]:
     return sorted((e["code"], e["reference"]) for e in answer["errors"])
 
 
-# README "Issuing and earning": several refusals are reported together; issue 16: one error per constraint refused.
+# functions/handlers/README.md, "Issuing and earning": several refusals are reported together; issue 16: one error per
+# constraint refused.
 def test_an_earn_over_a_customer_and_a_badge_limit_names_both(dynamodb):
     badge = live_badge(customerConstraints=[{"constraintType": "CUSTOMER_BADGE_FIXED_VALUE", "maxEarnLimit": 1}],
                        badgeConstraints=[{"constraintType": "BADGE_FIXED_VALUE", "maxEarnLimit": 1}])

@@ -130,7 +130,7 @@ def test_every_key_of_capillarys_example_is_in_the_payload_with_its_type_but_wha
     for documented in example["data"]["earnConstraints"]:  # each kind of entry against its own
         if documented["constraintType"] != "NONE":
             assert_same_shape(documented, by_type[(documented["constraintLevel"], documented["constraintType"])])
-    for path in NOT_KNOWN:  # written down in README "Events"; absent, not made up
+    for path in NOT_KNOWN:  # written down in functions/badges/README.md, "Events"; absent, not made up
         parent = payload
         for key in path[:-1]:
             parent = parent[key]

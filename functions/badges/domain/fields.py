@@ -36,7 +36,7 @@ def not_blank(value: str) -> str:
     return value
 
 
-# ---- bounds: every number, string and list a caller sends has one (README "Bounds") -------------------------
+# ---- bounds: every number, string and list a caller sends has one (functions/handlers/README.md, "Bounds") ----
 
 INT32_MAX = 2**31 - 1  # counts, ranks, limits: Java ints, as Capillary's services hold them
 INT64_MAX = 2**63 - 1  # customer ids and benefit ids: Java longs

@@ -1,13 +1,9 @@
 """The DynamoDB side of earning: issues, earns and revokes, each one transaction whose conditions decide.
 
-Items (all keys start with the org):
-- `ORG#o#REQ#<operation>#<requestId>`: the requestId, used once per org and operation, holding the result (an
-  earn's written in its transaction; issueBulk's written `pending` first, its answer stored after the customers);
-- `ORG#o#CUST#c` / `EARN#<badge>#<earnedId>`: an earned badge, with the counters it added to (for revoking);
-- `ORG#o#CUST#c` / `ISSUE#<badge>`: the customer's issue (enrolment) of an ISSUE_EARN badge;
-- `ORG#o#CUST#c#BADGE#b` / counter sort keys: the customer's counters of the badge;
-- the badge's tallies (store.tallies): its counts, badge-wide counters and version, on shards. The badge's own
-  item is not written by an earn, an issue or a revoke.
+The items it writes (request records, earned badges, issues, a customer's counters, and the badge's tallies of
+store.tallies) are laid out in functions/badges/README.md, "Data layout": the one description of the keys, checked
+against the table by tests/integration/test_data_layout.py. The badge's own item is not written by an earn, an
+issue or a revoke.
 """
 from __future__ import annotations
 
@@ -459,7 +455,7 @@ class DynamoEarnStore:
 
     def badge_counters(self, org_id: int, badge_id: str, sks: list[str]) -> dict[str, dict[str, int]]:
         """The badge-wide counter items at these sort keys, each attribute summed over the 64 tally shards:
-        64 reads a key, so callers bound `sks` (README "Hot badges")."""
+        64 reads a key, so callers bound `sks` (functions/badges/README.md, "Hot badges")."""
         return shard_sums(self._shards_at(org_id, badge_id, list(dict.fromkeys(sks))).values())
 
     def _shards_at(self, org_id: int, badge_id: str, sks: list[str]) -> dict[tuple[int, str], dict]:

@@ -4,14 +4,11 @@ DynamoDB serves one partition at about 1,000 write units a second, and concurren
 cancel each other (developer guide: "Best practices for designing and using partition keys effectively",
 "Using write sharding to distribute workloads evenly", "Transaction conflict handling in DynamoDB"). So a
 badge's own item is written only when its definition changes, and what earns, issues and revokes count lives on
-SHARDS (64) tally partitions, one chosen per customer:
-
-- `ORG#o#BADGE#b#T#kk` / `T`: shard kk's `earned` and `issued` counts and the badge `version` it was last told
-  of (absent: the version the badge was created with). Every change of the badge's definition, claims or
-  activation writes the new version on every shard in the transaction that writes the badge, and every earn
-  and issue is conditioned on its shard's version: a change bites every earn that begins after it returned.
-- `ORG#o#BADGE#b#T#kk` / `FW#...` and `RW#...`: shard kk's part of the badge-wide window counters.
-- `freed` on each: how many revokes gave units back to the item, which only ever grows.
+SHARDS (64) tally partitions, one chosen per customer. Each shard holds the badge's counts, the version it was last
+told of, its part of the badge-wide window counters and their `freed` counts: the keys are laid out in
+functions/badges/README.md, "Data layout" (the one description of them, checked by
+tests/integration/test_data_layout.py). Every change of the badge's definition, claims or activation tells each
+shard the new version (store.changes), and every earn and issue is conditioned on its shard's version.
 
 A badge-wide limit L is split into quotas: shard k holds at most `quota(L, k)` units of each counter cell
 (`earned` for the fixed value, one attribute per window), and the quotas add up to L. An earn takes its units
