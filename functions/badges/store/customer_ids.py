@@ -1,5 +1,6 @@
-"""The org's customer identifier directory: `ORG#o#CID#<type>#<value>` / `CID` holds the customer an identifier
-names, put only while no other customer holds it (a condition, in one transaction for a customer's identifiers)."""
+"""The org's customer identifier directory: one item an identifier (keys: functions/badges/README.md, "Data layout")
+holds the customer it names, put only while no other customer holds it (a condition, in one transaction for a
+customer's identifiers)."""
 from __future__ import annotations
 
 from functools import cache
