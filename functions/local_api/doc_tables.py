@@ -18,7 +18,6 @@ from badges.domain.errors import Err
 from badges.routes import BASE_PATH, ROUTES, Route
 
 ROOT = Path(__file__).resolve().parents[2]
-API_REFERENCE = ROOT / "functions" / "handlers" / "README.md"
 BLOCK = re.compile(r"(<!-- generated: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- end: (?P=name) -->)", re.S)
 # The API reference's sections, in the order it has them; a route's is its OpenAPI tag (local_api.openapi.tag_of).
 SECTIONS = ("OAuth", "Groups", "Badges", "Claims", "Issuing and earning",

@@ -244,3 +244,20 @@ def test_the_bounds_the_reference_states_are_the_codes():
             what, bound = line[2:].split(" | ")[:2]
             stated[what] = numbers(bound)
     assert stated == bounds_in_code()
+
+
+POINTER = re.compile(r"((?:[\w.-]+/)*README\.md),? \"([^\"]+)\"")
+
+
+def test_every_pointer_from_the_code_names_a_readme_section_that_exists():
+    """Comments, docstrings and messages that send a reader to a README's section by name (or its start)."""
+    pointers = []
+    for source in sorted(ROOT.rglob("*.py")):
+        if SKIPPED_DIRS & set(source.relative_to(ROOT).parts):
+            continue
+        pointers += [(source.relative_to(ROOT), *found) for found in POINTER.findall(source.read_text())]
+    assert len(pointers) >= 8  # earning, tallies, customer_ids, fields, and the tests' own
+    missing = [(str(source), readme, section) for source, readme, section in pointers
+               if not (ROOT / readme).is_file()
+               or not any(a.startswith(slug(section)) for a in anchors((ROOT / readme).read_text()))]
+    assert missing == []
