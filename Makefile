@@ -13,6 +13,8 @@ export PYTHONPATH := $(CURDIR)/functions:$(CURDIR)
 CHECKOV := .venv-checkov/bin/checkov
 # `make test-dates` runs the unit and integration tests under Debian's faketime, its clock started (and running) at
 # each of these moments: a month's first minutes after a common February, a year's last minutes, a leap day.
+# libfaketime's multi-threaded build (-m): the tests run threads, and the single-threaded build crashed a worker
+# (a segfault in libpython).
 FAKETIME := /usr/bin/faketime
 TEST_DATES := '2027-03-01 00:02' '2027-12-31 23:58' '2028-02-29 12:00'
 
@@ -55,7 +57,7 @@ test: install $(CHROMIUM)
 test-dates: $(STAMP) $(FAKETIME)
 	@failed=""; for moment in $(TEST_DATES); do \
 		echo "== tests/unit tests/integration at $$moment (faketime)"; \
-		$(FAKETIME) "$$moment" $(BIN)/python -m pytest tests/unit tests/integration -n 2 -q -p no:cacheprovider \
+		$(FAKETIME) -m "$$moment" $(BIN)/python -m pytest tests/unit tests/integration -n 2 -q -p no:cacheprovider \
 			$(PYTEST_ARGS) || failed="$$failed '$$moment'"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "make test-dates: red at$$failed" >&2; exit 1; fi
