@@ -13,9 +13,10 @@ from badges.domain.identity import Caller
 from badges.domain.values import now, query_time
 from badges.service.customer_ids import resolve_customer
 from badges.service.customers import customer_badges
+from badges.store.badges import badge_store
 from badges.store.customer_ids import customer_directory
-from badges.store.dynamo import badge_store, group_store
 from badges.store.earning import earn_store
+from badges.store.groups import group_store
 
 app = build_resolver()
 

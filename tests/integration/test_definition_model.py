@@ -29,7 +29,7 @@ from badges.domain.enums import CustomerBadgeType
 from badges.service import badges as badge_service
 from badges.service import claims, earning
 from badges.service.customers import customer_entries
-from badges.store.dynamo import badge_store
+from badges.store.badges import badge_store
 from badges.store.earning import earn_store
 from tests import example_dates
 from tests.e2e import oas_examples

@@ -16,7 +16,7 @@ from badges.domain.claims import ClaimRequest
 from badges.domain.earning import EarnRequest, IssueBulkRequest, RevokeRequest
 from badges.service import badges as badge_service
 from badges.service import claims, earning
-from badges.store.dynamo import badge_store
+from badges.store.badges import badge_store
 from badges.store.earning import earn_store
 from tests.integration.service_machine import CALLER, CLOCKS, DAY, HOUR, ServiceMachine, day_of, examples
 

@@ -24,12 +24,10 @@ from badges.config import settings
 from badges.domain.badges import Badge
 from badges.domain.errors import RequestRepeated, ServiceUnavailable
 from badges.domain.limits import Counter, Family, Limits, badge_families
+from badges.store.badges import DynamoBadgeStore
 from badges.store.changes import family_key
-from badges.store.dynamo import (
-    MAX_ID_LENGTH,
-    DynamoBadgeStore,
-)
 from badges.store.items import (
+    MAX_ID_LENGTH,
     Refused,
     dynamodb_client,
     from_item,

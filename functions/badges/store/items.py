@@ -17,6 +17,8 @@ from badges.store.retry import CONNECT_TIMEOUT, READ_TIMEOUT, RetryingClient, ca
 
 T, R = TypeVar("T"), TypeVar("R")
 BADGE_PREFIX = "BADGE#"
+GROUP_PREFIX = "GROUP#"
+MAX_ID_LENGTH = 64  # longer is no id of ours, and could exceed DynamoDB's key size
 # Connections kept open: a definition change tells its 64 tally shards side by side (store.changes).
 POOL = 64
 _serializer = TypeSerializer()
@@ -55,6 +57,10 @@ def org_key(org_id: int) -> str:
 
 def badge_key(org_id: int, badge_id: str) -> dict:
     return to_item({"pk": org_key(org_id), "sk": BADGE_PREFIX + badge_id})
+
+
+def group_key(org_id: int, group_id: str) -> dict:
+    return to_item({"pk": org_key(org_id), "sk": GROUP_PREFIX + group_id})
 
 
 class Refused(Exception):
@@ -97,6 +103,15 @@ def write_all(client: RetryingClient, items: list[dict]) -> None:
             reasons = exc.response.get("CancellationReasons", [])
             raise Refused(codes, [reason.get("Item") for reason in reasons]) from exc
         raise
+
+
+def versioned_put(table: str, item: dict, read_version: int) -> dict:
+    """A put that succeeds only over the version read (0: only where nothing is stored)."""
+    if read_version == 0:
+        return {"Put": {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
+    return {"Put": {"TableName": table, "Item": item, "ConditionExpression": "#version = :read",
+                    "ExpressionAttributeNames": {"#version": "version"},
+                    "ExpressionAttributeValues": to_item({":read": read_version})}}
 
 
 def get_many(client: RetryingClient, table: str, keys: list[dict], consistent: bool = True) -> list[dict]:
