@@ -50,6 +50,7 @@ from badges.store.ports import (
     IssueExists,
     NotActive,
     Refusal,
+    RefusalKind,
     StaleWrite,
 )
 from badges.store.retry import retry_budget
@@ -364,13 +365,13 @@ def _refusal_error(refused: EarnRefused, definition: BadgeDefinition, event: Dec
     """One error per constraint refused (a rolling window counted on two month items refuses on both, one
     constraint), each with when it lets an earn through again (nextEligibleOn, from the counters the refusal saw:
     the latest of its items')."""
-    if any(r.kind == "issue" for r in refused.refusals):
+    if any(r.kind == RefusalKind.ISSUE for r in refused.refusals):
         return BadgesError(Err.ISSUE_REQUIRED, "customerId")
-    by_constraint: dict[tuple[str, str | None], list[Refusal]] = {}
+    by_constraint: dict[tuple[RefusalKind, str | None], list[Refusal]] = {}
     for r in refused.refusals:
         by_constraint.setdefault((r.kind, r.reference), []).append(r)
     details = [ErrorDetail.of(
-        Err.CUSTOMER_LIMIT_REACHED if r.kind == "customer_limit" else Err.BADGE_LIMIT_REACHED, r.reference,
+        Err.CUSTOMER_LIMIT_REACHED if r.kind == RefusalKind.CUSTOMER_LIMIT else Err.BADGE_LIMIT_REACHED, r.reference,
         f"{r.describes} allows {r.limit}: the limit is reached", fields(latest([
             freed_at(definition, s.reference, s.sk or "", s.limit, event, s.counts or {}) for s in same])))
         for same in by_constraint.values() for r in same[:1]]

@@ -24,7 +24,7 @@ from badges.store.items import (
     group_key,
     org_key,
     to_item,
-    write_all,
+    write_named,
 )
 from badges.store.listing import listing_query, page_of, query_page, read_listing
 from badges.store.names import name_lock_key, release_name, take_name
@@ -50,12 +50,12 @@ class DynamoBadgeStore:
         self._tokens = tokens or PageTokens()
         self._walk = ShardWalk(client, table_name)
 
-    def _group_exists(self, badge: Badge) -> list[dict]:
+    def _group_exists(self, badge: Badge) -> list[tuple[str, dict]]:
         group_id = badge.definition.badgeGroupId
         if group_id is None:
             return []
-        return [{"ConditionCheck": {"TableName": self._table, "Key": group_key(badge.orgId, group_id),
-                                    "ConditionExpression": "attribute_exists(pk)"}}]
+        return [("group", {"ConditionCheck": {"TableName": self._table, "Key": group_key(badge.orgId, group_id),
+                                              "ConditionExpression": "attribute_exists(pk)"}})]
 
     @staticmethod
     def _definition_attributes(badge: Badge) -> dict[str, Any]:
@@ -103,15 +103,16 @@ class DynamoBadgeStore:
             "createdOn": badge.createdOn, "claims": {},
             **self._definition_attributes(badge),
         })}
-        items = [take_name(self._table, badge.orgId, "BADGE", badge.definition.name, badge.id),
-                 {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}},
+        items = [("name", take_name(self._table, badge.orgId, "BADGE", badge.definition.name, badge.id)),
+                 ("badge", {"Put": {"TableName": self._table, "Item": item,
+                                    "ConditionExpression": "attribute_not_exists(pk)"}}),
                  *self._group_exists(badge)]
         try:
-            write_all(self._client, items)
+            write_named(self._client, items)
         except Refused as refused:
-            if refused.failed(0):
+            if refused.failed("name"):
                 raise BadgeNameTaken(badge.definition.name) from refused
-            if len(items) == 3 and refused.failed(2):
+            if refused.failed("group"):
                 raise GroupNotFound(badge.definition.badgeGroupId, reference="badgeGroupId") from refused
             raise StaleWrite(badge.id) from refused
 
@@ -146,15 +147,15 @@ class DynamoBadgeStore:
             counts[badge_id][1] += int(item.get("issued", {}).get("N", 0))
         return {bid: (earned, issued) for bid, (earned, issued) in counts.items()}
 
-    def _tell_tallies(self, org_id: int, badge_id: str, version: int) -> list[dict]:
+    def _tell_tallies(self, org_id: int, badge_id: str, version: int) -> list[tuple[str, dict]]:
         """Transaction items that give every tally shard the badge's new version, only while the badge has no
         earns (a change to what its counters mean may not meet counted earns)."""
         names, values = {"#version": "version", "#earned": "earned"}, {":version": version, ":zero": 0}
-        return [{"Update": {"TableName": self._table,
+        return [(f"tally#{shard}", {"Update": {"TableName": self._table,
                             "Key": to_item({"pk": tally_pk(org_key(org_id), badge_id, shard), "sk": TALLY_SK}),
                             "UpdateExpression": "SET #version = :version", "ExpressionAttributeNames": names,
                             "ExpressionAttributeValues": to_item(values),
-                            "ConditionExpression": "attribute_not_exists(#earned) OR #earned = :zero"}}
+                            "ConditionExpression": "attribute_not_exists(#earned) OR #earned = :zero"}})
                 for shard in range(SHARDS)]
 
     def name_taken(self, org_id: int, name: str, by_other_than: str | None = None) -> bool:
@@ -181,22 +182,21 @@ class DynamoBadgeStore:
             "ExpressionAttributeValues": to_item({**values, ":read": old.version}),
         }}
         renamed = new.definition.name != old.definition.name
-        items = [update]
+        items = [("badge", update)]
         if renamed:
-            items += [release_name(self._table, old.orgId, "BADGE", old.definition.name, old.id),
-                      take_name(self._table, new.orgId, "BADGE", new.definition.name, new.id)]
+            items += [("old_name", release_name(self._table, old.orgId, "BADGE", old.definition.name, old.id)),
+                      ("new_name", take_name(self._table, new.orgId, "BADGE", new.definition.name, new.id))]
         items += self._group_exists(new)
-        group_at = len(items) - 1
         if uncounted:
             items += self._tell_tallies(new.orgId, new.id, new.version)
         try:
-            write_all(self._client, items)
+            write_named(self._client, items)
         except Refused as refused:
-            if refused.failed(0):
+            if refused.failed("badge"):
                 raise StaleWrite(new.id) from refused
-            if renamed and refused.failed(2):
+            if refused.failed("new_name"):
                 raise BadgeNameTaken(new.definition.name) from refused
-            if new.definition.badgeGroupId and refused.failed(group_at):
+            if refused.failed("group"):
                 raise GroupNotFound(new.definition.badgeGroupId, reference="badgeGroupId") from refused
             raise StaleWrite(new.id) from refused
         if not uncounted:
@@ -235,7 +235,7 @@ class DynamoBadgeStore:
                 "ExpressionAttributeValues": to_item({**values, ":read": current.version,
                                                       ":next": current.version + 1, ":told": current.told_version})}}
             try:
-                write_all(self._client, [update])
+                write_named(self._client, [("badge", update)])
             except Refused as refused:
                 after = self.get_badge(org_id, badge_id, counted=False)
                 if after is not None and not after.walked:

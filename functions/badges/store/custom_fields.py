@@ -6,7 +6,7 @@ from functools import cache
 
 from badges.config import settings
 from badges.domain.custom_fields import CustomField, CustomFieldRegistry
-from badges.store.items import Refused, dynamodb_client, from_item, org_key, to_item, versioned_put, write_all
+from badges.store.items import Refused, dynamodb_client, from_item, org_key, to_item, versioned_put, write_named
 from badges.store.ports import StaleWrite
 from badges.store.retry import RetryingClient
 
@@ -37,7 +37,7 @@ class DynamoCustomFieldStore:
                         "doc": json.dumps([f.as_record() for f in new.fields], separators=(",", ":"),
                                           ensure_ascii=False)})
         try:
-            write_all(self._client, [versioned_put(self._table, item, old.version)])
+            write_named(self._client, [("registry", versioned_put(self._table, item, old.version))])
         except Refused as refused:
             raise StaleWrite(str(new.org_id)) from refused
 

@@ -18,7 +18,7 @@ from badges.store.items import (
     group_key,
     org_key,
     to_item,
-    write_all,
+    write_named,
 )
 from badges.store.listing import listing_query, page_of, read_listing
 from badges.store.names import release_name, take_name
@@ -62,9 +62,9 @@ class DynamoGroupStore:
         put_group = {"Put": {"TableName": self._table, "Item": self._group_item(group),
                              "ConditionExpression": "attribute_not_exists(pk)"}}
         try:
-            write_all(self._client, [self._name_lock(group), put_group])
+            write_named(self._client, [("name", self._name_lock(group)), ("group", put_group)])
         except Refused as refused:
-            if refused.failed(0):
+            if refused.failed("name"):
                 raise GroupNameTaken(group.name) from refused
             raise StaleWrite(group.id) from refused  # an id collision: practically never
 
@@ -83,13 +83,14 @@ class DynamoGroupStore:
             "ExpressionAttributeNames": {"#version": "version"},
             "ExpressionAttributeValues": to_item({":read": old.version}),
         }}
-        items = [put_group]
+        items = [("group", put_group)]
         if new.name != old.name:
-            items += [release_name(self._table, old.org_id, "GROUP", old.name, old.id), self._name_lock(new)]
+            items += [("old_name", release_name(self._table, old.org_id, "GROUP", old.name, old.id)),
+                      ("new_name", self._name_lock(new))]
         try:
-            write_all(self._client, items)
+            write_named(self._client, items)
         except Refused as refused:
-            if len(items) == 3 and refused.failed(2) and not refused.failed(0):
+            if refused.failed("new_name") and not refused.failed("group"):
                 raise GroupNameTaken(new.name) from refused
             raise StaleWrite(new.id) from refused
 

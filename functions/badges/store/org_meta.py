@@ -7,7 +7,7 @@ from functools import cache
 
 from badges.config import settings
 from badges.domain.org_meta import OrgMeta, TagDefinition
-from badges.store.items import Refused, dynamodb_client, from_item, org_key, to_item, versioned_put, write_all
+from badges.store.items import Refused, dynamodb_client, from_item, org_key, to_item, versioned_put, write_named
 from badges.store.ports import OrgMetaExists, StaleWrite
 from badges.store.retry import RetryingClient
 
@@ -42,13 +42,13 @@ class DynamoOrgMetaStore:
 
     def add_org_meta(self, meta: OrgMeta) -> None:
         try:
-            write_all(self._client, [versioned_put(self._table, self._item(meta), 0)])
+            write_named(self._client, [("meta", versioned_put(self._table, self._item(meta), 0))])
         except Refused as refused:
             raise OrgMetaExists() from refused
 
     def replace_org_meta(self, old: OrgMeta, new: OrgMeta) -> None:
         try:
-            write_all(self._client, [versioned_put(self._table, self._item(new), old.version)])
+            write_named(self._client, [("meta", versioned_put(self._table, self._item(new), old.version))])
         except Refused as refused:
             raise StaleWrite(str(new.org_id)) from refused
 
