@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from decimal import Decimal
 
 from badges.domain.badges import Badge, BadgeView
@@ -16,10 +17,36 @@ from badges.store.ports import BadgeFilters, BadgeStore, EarnStore, GroupStore
 _LAST = float("inf")
 
 
-def customer_badges(customer: int, caller: Caller, badge_type: str, include_expired: bool, group_id: str | None,
-                    page: int, limit: int, badges: BadgeStore, groups: GroupStore, earns: EarnStore,
-                    at: Decimal, sort_on: str = CustomerSort.RANK, earned_since: Decimal | None = None,
-                    event_since: Decimal | None = None) -> CustomerBadges:
+@dataclass(frozen=True)
+class CustomerEntries:
+    """Which of the customer's badges: one kind (CustomerBadgeType); `include_expired` adds the expired to the
+    EARNED ones; `upcoming` adds to the available kinds the active badges that have not started yet."""
+
+    customer: int
+    badge_type: str
+    include_expired: bool = False
+    upcoming: bool = False
+
+
+@dataclass(frozen=True)
+class CustomerBadgesQuery:
+    """GET /customer/{customerId}: one page of the customer's badges of one kind, in one group if given, sorted by
+    rank or by their latest earn; `earned_since` / `event_since` keep those last earned (or last earn event) at or
+    after."""
+
+    customer: int
+    badge_type: str
+    include_expired: bool = False
+    group_id: str | None = None
+    page: int = 0
+    limit: int = 10
+    sort_on: str = CustomerSort.RANK
+    earned_since: Decimal | None = None
+    event_since: Decimal | None = None
+
+
+def customer_badges(query: CustomerBadgesQuery, caller: Caller, badges: BadgeStore, groups: GroupStore,
+                    earns: EarnStore, at: Decimal) -> CustomerBadges:
     """One page of the customer's badges of one kind:
     - EARNED: the badges the customer holds active earns of (unexpired ones unless include_expired);
     - EXPIRED: the badges the customer holds active earns of that have expired, with those earns;
@@ -27,23 +54,26 @@ def customer_badges(customer: int, caller: Caller, badge_type: str, include_expi
     - AVAILABLE: of those, the ones a module has claimed: what the customer can earn;
     - AVAILABLE_TO_ENROL: the LIVE, active ISSUE_EARN badges the customer holds no active issue of.
     The available kinds leave out a badge no earn of the customer's will pass again (a fixed value used up, a
-    window that frees only after the badge's end), and give a badge a window refuses now its nextEligibleOn.
-    `earned_since` / `event_since` keep the badges last earned (or last earn event) at or after."""
-    entries = customer_entries(customer, caller, badge_type, include_expired, badges, earns, at)
-    if group_id:
-        entries = [e for e in entries if e.badgeGroupId == group_id]
-    if earned_since is not None:
-        entries = [e for e in entries if e.lastEarnedOnDate is not None and e.lastEarnedOnDate >= earned_since]
-    if event_since is not None:
-        entries = [e for e in entries if e.lastEarnEventDate is not None and e.lastEarnEventDate >= event_since]
+    window that frees only after the badge's end), and give a badge a window refuses now its nextEligibleOn."""
+    entries = customer_entries(CustomerEntries(query.customer, query.badge_type, query.include_expired), caller,
+                               badges, earns, at)
+    if query.group_id:
+        entries = [e for e in entries if e.badgeGroupId == query.group_id]
+    if query.earned_since is not None:
+        entries = [e for e in entries
+                   if e.lastEarnedOnDate is not None and e.lastEarnedOnDate >= query.earned_since]
+    if query.event_since is not None:
+        entries = [e for e in entries
+                   if e.lastEarnEventDate is not None and e.lastEarnEventDate >= query.event_since]
     ranks = _group_ranks(caller, {e.badgeGroupId for e in entries if e.badgeGroupId}, groups, entries)
-    earned_view = badge_type in (CustomerBadgeType.EARNED, CustomerBadgeType.EXPIRED)
+    earned_view = query.badge_type in (CustomerBadgeType.EARNED, CustomerBadgeType.EXPIRED)
     entries.sort(key=lambda e: (ranks.get(e.badgeGroupId, _LAST), _LAST if e.badgeRank is None else e.badgeRank,
                                 _expiry(e) if earned_view else e.expiresOn, e.badgeMetaId))
     latest = {CustomerSort.LAST_EARNED_ON_DATE: "lastEarnedOnDate",
-              CustomerSort.LAST_EARNED_EVENT_DATE: "lastEarnEventDate"}.get(sort_on)
+              CustomerSort.LAST_EARNED_EVENT_DATE: "lastEarnEventDate"}.get(query.sort_on)
     if latest:  # the latest first, the never earned last; the rank order otherwise (a stable sort keeps it)
         entries.sort(key=lambda e: -getattr(e, latest) if getattr(e, latest) is not None else _LAST)
+    page, limit = query.page, query.limit
     chosen = entries[page * limit:(page + 1) * limit]
     counts = badges.counts(caller.org_id, [entry.badgeMetaId for entry in chosen])  # the page's only: 64 reads each
     for entry in chosen:
@@ -52,16 +82,17 @@ def customer_badges(customer: int, caller: Caller, badge_type: str, include_expi
         page=page, size=limit, total=len(entries), totalPages=math.ceil(len(entries) / limit)))
 
 
-def customer_entries(customer: int, caller: Caller, badge_type: str, include_expired: bool, badges: BadgeStore,
-                     earns: EarnStore, at: Decimal, upcoming: bool = False) -> list[CustomerBadgeView]:
-    """Every badge of one kind for the customer, unsorted (see customer_badges); `upcoming`: the available kinds
-    also list the active badges that have not started yet (Member Care shows what is coming)."""
-    held = [e for e in earns.earned(caller.org_id, customer) if e["active"]]  # one query: the customer's earns
-    if badge_type in (CustomerBadgeType.EARNED, CustomerBadgeType.EXPIRED):
-        expired = badge_type == CustomerBadgeType.EXPIRED
-        chosen_earns = [e for e in held if (e["expiresOn"] <= at) == expired or (include_expired and not expired)]
+def customer_entries(query: CustomerEntries, caller: Caller, badges: BadgeStore, earns: EarnStore,
+                     at: Decimal) -> list[CustomerBadgeView]:
+    """Every badge of one kind for the customer, unsorted (see customer_badges); with `upcoming`, what is coming
+    too (Member Care shows it)."""
+    held = [e for e in earns.earned(caller.org_id, query.customer) if e["active"]]  # one query: the customer's earns
+    if query.badge_type in (CustomerBadgeType.EARNED, CustomerBadgeType.EXPIRED):
+        expired = query.badge_type == CustomerBadgeType.EXPIRED
+        chosen_earns = [e for e in held
+                        if (e["expiresOn"] <= at) == expired or (query.include_expired and not expired)]
         return _earned(caller, _by_badge(chosen_earns), earns, at)
-    return _available(customer, caller, badge_type, badges, earns, at, held, upcoming)
+    return _available(query, caller, badges, earns, at, held)
 
 
 def _by_badge(earned: list[dict]) -> dict[str, list[dict]]:
@@ -76,17 +107,19 @@ def _earned(caller: Caller, by_badge: dict[str, list[dict]], earns: EarnStore, a
     return [_entry(found[badge_id], at, items) for badge_id, items in by_badge.items() if badge_id in found]
 
 
-def _available(customer: int, caller: Caller, badge_type: str, badges: BadgeStore, earns: EarnStore, at: Decimal,
-               held: list[dict], upcoming: bool = False) -> list[CustomerBadgeView]:
-    issues = {i["badgeMetaId"]: i for i in earns.issues(caller.org_id, customer) if i["active"] and i["expiresOn"] > at}
+def _available(query: CustomerEntries, caller: Caller, badges: BadgeStore, earns: EarnStore, at: Decimal,
+               held: list[dict]) -> list[CustomerBadgeView]:
+    issues = {i["badgeMetaId"]: i for i in earns.issues(caller.org_id, query.customer)
+              if i["active"] and i["expiresOn"] > at}
     mine = _by_badge([e for e in held if e["expiresOn"] > at])  # so earnedCount is the customer's here too
     candidates = []
-    statuses = [BadgeStatus.LIVE, BadgeStatus.UPCOMING] if upcoming else [BadgeStatus.LIVE]
+    statuses = [BadgeStatus.LIVE, BadgeStatus.UPCOMING] if query.upcoming else [BadgeStatus.LIVE]
     for badge in (b for status in statuses for b in badges.all_badges(caller.org_id, BadgeFilters(status=status), at)):
         issue = issues.get(badge.id)
-        if badge.definition.active and _offered(badge, badge_type, issue):
+        if badge.definition.active and _offered(badge, query.badge_type, issue):
             candidates.append((badge, issue))
-    blocked = _blocked(customer, caller, [b for b, _ in candidates], {e["badgeMetaId"] for e in held}, earns, at)
+    blocked = _blocked(query.customer, caller, [b for b, _ in candidates], {e["badgeMetaId"] for e in held}, earns,
+                       at)
     entries = []
     for badge, issue in candidates:
         if badge.id in blocked and blocked[badge.id] is None:

@@ -27,7 +27,7 @@ from badges.domain.management import (
     details_of,
     state_of,
 )
-from badges.service.customers import customer_entries
+from badges.service.customers import CustomerEntries, customer_entries
 from badges.store.ports import BadgeStore, EarnStore, GroupStore
 
 
@@ -96,7 +96,8 @@ def customer_badge_list(customer: int, caller: Caller, query: ListQuery, badges:
     """One page of the customer's badges of one kind (as GET /customer/{customerId} finds them, the available
     kinds with the badges not started yet too), filtered and sorted as asked: the badges and the customer's
     earns and issues are read once each (one query apiece), the groups of the page's badges one read each."""
-    entries = customer_entries(customer, caller, query.badge_type, True, badges, earns, at, upcoming=True)
+    entries = customer_entries(CustomerEntries(customer, query.badge_type, include_expired=True, upcoming=True),
+                               caller, badges, earns, at)
     issues = {i["badgeMetaId"]: i for i in earns.issues(caller.org_id, customer)}
     expired = {}
     for earned in earns.earned(caller.org_id, customer) if query.sort_on == ManagementSort.LAST_EXPIRED_BADGE else ():
