@@ -1,21 +1,20 @@
 """In-memory fakes of the storage ports, with the same guarantees the DynamoDB adapter gives, and of a clock."""
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from decimal import Decimal
 
 from badges.domain.badges import Badge, Claim
+from badges.domain.earning import EarnRecord, IssueRecord
 from badges.domain.errors import BadgeNameTaken, GroupNameTaken, GroupNotFound, RequestRepeated
 from badges.domain.groups import Group
-from badges.domain.limits import Scope
+from badges.domain.limits import Counted, Scope
 from badges.domain.paging import MAX_OFFSET_ITEMS, PageRequest, total_pages
 from badges.store.earning import badge_cells, named
 from badges.store.pagination import PageTokens
 from badges.store.ports import (
     BadgeFilters,
     ClaimRefused,
-    Counted,
     EarnPlan,
     EarnRefused,
     IssueExists,
@@ -180,8 +179,8 @@ class InMemoryEarnStore:
     def __init__(self, badges: InMemoryBadgeStore | None = None) -> None:
         self.badge_store = badges or InMemoryBadgeStore()
         self.requests: dict[tuple[int, str, str], dict | None] = {}  # None: reserved, no answer yet
-        self.earns: dict[tuple[int, int], dict[str, dict]] = {}  # (org, customer) -> sk -> earned badge
-        self.issued: dict[tuple[int, int, str], dict] = {}  # (org, customer, badge) -> issue
+        self.earns: dict[tuple[int, int], dict[str, EarnRecord]] = {}  # (org, customer) -> sort key -> earn
+        self.issued: dict[tuple[int, int, str], IssueRecord] = {}  # (org, customer, badge) -> issue
         self.counters: dict[tuple[str, str], dict[str, int]] = {}  # (pk, sk) -> attribute -> count
 
     @staticmethod
@@ -213,8 +212,8 @@ class InMemoryEarnStore:
         customer_pk, badge_pk = self._customer_pk(org, plan.customer_id, badge.id), self._badge_pk(org, badge.id)
         refusals: list[Refusal] = []
         issue = self.issued.get((org, plan.customer_id, badge.id))
-        if plan.issued_id is not None and not (issue and issue["active"] and issue["issuedId"] == plan.issued_id
-                                               and issue["expiresOn"] > plan.event):
+        if plan.issued_id is not None and not (issue and issue.active and issue.issued_id == plan.issued_id
+                                               and issue.expires_on > plan.event):
             refusals.append(Refusal(RefusalKind.ISSUE))
         customer = [c for c in plan.limits.counters if c.scope == Scope.CUSTOMER]
         full = [c for c in customer if c.limit is not None
@@ -236,16 +235,10 @@ class InMemoryEarnStore:
                 counts[attribute] = counts.get(attribute, 0) + 1
         self._count(badge, earned=1)
         self.requests[(org, plan.operation, plan.request_key)] = plan.result
-        sk = f"EARN#{badge.id}#{plan.earned_id}"
-        self.earns.setdefault((org, plan.customer_id), {})[sk] = {
-            "pk": f"ORG#{org}#CUST#{plan.customer_id}", "sk": sk, "orgId": Decimal(org),
-            "earnedBadgeId": plan.earned_id, "badgeMetaId": badge.id, "customerId": Decimal(plan.customer_id),
-            "earnEventDate": plan.event, "earnedOn": plan.at, "expiresOn": plan.expires, "active": True,
-            "requestId": str(plan.result["requestId"]),
-            **({"issuedId": plan.issued_id} if plan.issued_id is not None else {}),
-            **({"triggeredBy": plan.triggered_by} if plan.triggered_by is not None else {}),
-            "counters": json.dumps([[c.pk, c.sk, c.adds] for c in counted]),
-        }
+        self.earns.setdefault((org, plan.customer_id), {})[f"EARN#{badge.id}#{plan.earned_id}"] = EarnRecord(
+            earned_id=plan.earned_id, badge_id=badge.id, customer_id=plan.customer_id, event=plan.event,
+            earned_on=plan.at, expires_on=plan.expires, active=True, request_id=str(plan.result["requestId"]),
+            issued_id=plan.issued_id, counters=tuple(counted))
         return counted
 
     def request_result(self, org_id: int, operation: str, key: str) -> dict | None:
@@ -259,49 +252,48 @@ class InMemoryEarnStore:
     def complete_request(self, org_id: int, operation: str, key: str, result: dict) -> None:
         self.requests[(org_id, operation, key)] = result
 
-    def get_issue(self, org_id: int, customer_id: int, badge_id: str) -> dict | None:
-        issue = self.issued.get((org_id, customer_id, badge_id))
-        return dict(issue) if issue else None
+    def get_issue(self, org_id: int, customer_id: int, badge_id: str) -> IssueRecord | None:
+        return self.issued.get((org_id, customer_id, badge_id))
 
     def record_issue(self, badge: Badge, customer_id: int, issued_id: str, issued_on: Decimal, expires: Decimal,
                      at: Decimal) -> None:
         if self._stale(badge):
             raise StaleWrite(badge.id)
         standing = self.issued.get((badge.orgId, customer_id, badge.id))
-        if standing and standing["active"] and standing["expiresOn"] > at:
+        if standing and standing.active and standing.expires_on > at:
             raise IssueExists(customer_id)
-        self.issued[(badge.orgId, customer_id, badge.id)] = {
-            "issuedId": issued_id, "badgeMetaId": badge.id, "customerId": Decimal(customer_id),
-            "issuedOn": issued_on, "expiresOn": expires, "active": True, "at": at}
+        self.issued[(badge.orgId, customer_id, badge.id)] = IssueRecord(
+            issued_id=issued_id, badge_id=badge.id, customer_id=customer_id, issued_on=issued_on, expires_on=expires,
+            active=True, at=at)
         self._count(badge, issued=1)
 
     def revoke_issue(self, org_id: int, customer_id: int, badge_id: str, issued_id: str, at: Decimal) -> None:
         issue = self.issued.get((org_id, customer_id, badge_id))
-        if not issue or not issue["active"] or issue["issuedId"] != issued_id:
+        if not issue or not issue.active or issue.issued_id != issued_id:
             raise NotActive(issued_id)
-        issue.update(active=False, revokedOn=at)
+        self.issued[(org_id, customer_id, badge_id)] = replace(issue, active=False, revoked_on=at)
         self._count(self.badge_store.badges[(org_id, badge_id)], issued=-1)
 
-    def earned(self, org_id: int, customer_id: int, badge_id: str | None = None) -> list[dict]:
+    def earned(self, org_id: int, customer_id: int, badge_id: str | None = None) -> list[EarnRecord]:
         prefix = f"EARN#{badge_id}#" if badge_id else "EARN#"
         found = self.earns.get((org_id, customer_id), {})
-        return [dict(found[sk]) for sk in sorted(found) if sk.startswith(prefix)]
+        return [found[sk] for sk in sorted(found) if sk.startswith(prefix)]
 
-    def issues(self, org_id: int, customer_id: int) -> list[dict]:
-        return [dict(issue) for (org, customer, _), issue in sorted(self.issued.items())
+    def issues(self, org_id: int, customer_id: int) -> list[IssueRecord]:
+        return [issue for (org, customer, _), issue in sorted(self.issued.items())
                 if (org, customer) == (org_id, customer_id)]
 
-    def revoke(self, org_id: int, earned: dict, at: Decimal, badge: Badge) -> None:
-        stored = self.earns.get((org_id, int(earned["customerId"])), {}).get(
-            f"EARN#{badge.id}#{earned['earnedBadgeId']}")
-        if not stored or not stored["active"]:
-            raise NotActive(earned["earnedBadgeId"])
+    def revoke(self, org_id: int, earned: EarnRecord, at: Decimal, badge: Badge) -> None:
+        held = self.earns.get((org_id, earned.customer_id), {})
+        sk = f"EARN#{badge.id}#{earned.earned_id}"
+        if sk not in held or not held[sk].active:
+            raise NotActive(earned.earned_id)
         if self._stale(badge):
             raise StaleWrite(badge.id)
-        stored.update(active=False, revokedOn=at)
-        for pk, sk, adds in json.loads(stored["counters"]):
-            for attribute in adds:
-                self.counters[(pk, sk)][attribute] -= 1
+        held[sk] = replace(held[sk], active=False, revoked_on=at)
+        for counted in held[sk].counters:
+            for attribute in counted.adds:
+                self.counters[(counted.pk, counted.sk)][attribute] -= 1
         self._count(badge, earned=-1)
 
     def customer_counters(self, org_id: int, customer_id: int,

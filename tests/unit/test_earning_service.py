@@ -12,6 +12,7 @@ from badges.domain.badges import Badge, BadgeRequest
 from badges.domain.claims import ClaimRequest
 from badges.domain.earning import (
     EarnBulkRequest,
+    EarnRecord,
     EarnRequest,
     EarnResult,
     IssueBulkRequest,
@@ -81,8 +82,8 @@ def counts(stores: Stores, badge: Badge) -> tuple[int, int]:
     return stores.badges.counts(CALLER.org_id, [badge.id])[badge.id]
 
 
-def active_earns(stores: Stores, customer: int = 1) -> list[dict]:
-    return [e for e in stores.earns.earned(CALLER.org_id, customer) if e["active"]]
+def active_earns(stores: Stores, customer: int = 1) -> list[EarnRecord]:
+    return [e for e in stores.earns.earned(CALLER.org_id, customer) if e.active]
 
 
 def test_an_earn_is_held_by_the_customer_and_counted(stores):
@@ -90,7 +91,7 @@ def test_an_earn_is_held_by_the_customer_and_counted(stores):
     result = earn(stores, badge, customer=7, request="first")
     assert (result.badgeMetaId, result.customerId, result.requestId, result.issuedId) == (badge.id, 7, "first", None)
     assert round(result.expiresOn - result.earnEventDate) == 30 * DAY
-    assert [e["earnedBadgeId"] for e in active_earns(stores, 7)] == [result.earnedBadgeId]
+    assert [e.earned_id for e in active_earns(stores, 7)] == [result.earnedBadgeId]
     assert counts(stores, badge) == (1, 0)
 
 
@@ -189,4 +190,4 @@ def test_a_recorded_earn_answers_the_counter_items_it_added_to(stores):
     counted = stores.earns.record_earn(a_plan(badge, "counted"))
     assert sorted((c.sk, c.adds) for c in counted) == [("FV", ["n"]), ("T", ["earned"])]
     [earned] = active_earns(stores)
-    assert earned["requestId"] == "counted"
+    assert earned.request_id == "counted" and list(earned.counters) == counted

@@ -50,6 +50,16 @@ class Counter:
 
 
 @dataclass(frozen=True)
+class Counted:
+    """A counter item a recorded earn added one to, in each of `adds` (its partition and sort key as stored):
+    what revoking the earn gives back."""
+
+    pk: str
+    sk: str
+    adds: list[str]
+
+
+@dataclass(frozen=True)
 class Limits:
     counters: list[Counter]
     badge_lifetime_limit: int | None  # the badge's fixed value, checked on the badge's own earned count

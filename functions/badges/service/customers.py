@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from badges.domain.badges import Badge, BadgeView
-from badges.domain.earning import CustomerBadges, CustomerBadgeView, EarnedBadge, Pagination
+from badges.domain.earning import (
+    CustomerBadges,
+    CustomerBadgeView,
+    EarnedBadge,
+    EarnRecord,
+    IssueRecord,
+    Pagination,
+)
 from badges.domain.eligibility import fields, refused_now
 from badges.domain.enums import BadgeStatus, CustomerBadgeType, CustomerSort, EarnType
 from badges.domain.identity import Caller
@@ -86,39 +93,39 @@ def customer_entries(query: CustomerEntries, caller: Caller, badges: BadgeStore,
                      at: Decimal) -> list[CustomerBadgeView]:
     """Every badge of one kind for the customer, unsorted (see customer_badges); with `upcoming`, what is coming
     too (Member Care shows it)."""
-    held = [e for e in earns.earned(caller.org_id, query.customer) if e["active"]]  # one query: the customer's earns
+    held = [e for e in earns.earned(caller.org_id, query.customer) if e.active]  # one query: the customer's earns
     if query.badge_type in (CustomerBadgeType.EARNED, CustomerBadgeType.EXPIRED):
         expired = query.badge_type == CustomerBadgeType.EXPIRED
         chosen_earns = [e for e in held
-                        if (e["expiresOn"] <= at) == expired or (query.include_expired and not expired)]
+                        if (e.expires_on <= at) == expired or (query.include_expired and not expired)]
         return _earned(caller, _by_badge(chosen_earns), earns, at)
     return _available(query, caller, badges, earns, at, held)
 
 
-def _by_badge(earned: list[dict]) -> dict[str, list[dict]]:
-    by_badge: dict[str, list[dict]] = {}
+def _by_badge(earned: list[EarnRecord]) -> dict[str, list[EarnRecord]]:
+    by_badge: dict[str, list[EarnRecord]] = {}
     for item in earned:
-        by_badge.setdefault(item["badgeMetaId"], []).append(item)
+        by_badge.setdefault(item.badge_id, []).append(item)
     return by_badge
 
 
-def _earned(caller: Caller, by_badge: dict[str, list[dict]], earns: EarnStore, at: Decimal) -> list[CustomerBadgeView]:
+def _earned(caller: Caller, by_badge: dict[str, list[EarnRecord]], earns: EarnStore,
+            at: Decimal) -> list[CustomerBadgeView]:
     found = earns.badges(caller.org_id, list(by_badge))
     return [_entry(found[badge_id], at, items) for badge_id, items in by_badge.items() if badge_id in found]
 
 
 def _available(query: CustomerEntries, caller: Caller, badges: BadgeStore, earns: EarnStore, at: Decimal,
-               held: list[dict]) -> list[CustomerBadgeView]:
-    issues = {i["badgeMetaId"]: i for i in earns.issues(caller.org_id, query.customer)
-              if i["active"] and i["expiresOn"] > at}
-    mine = _by_badge([e for e in held if e["expiresOn"] > at])  # so earnedCount is the customer's here too
+               held: list[EarnRecord]) -> list[CustomerBadgeView]:
+    issues = {i.badge_id: i for i in earns.issues(caller.org_id, query.customer) if i.active and i.expires_on > at}
+    mine = _by_badge([e for e in held if e.expires_on > at])  # so earnedCount is the customer's here too
     candidates = []
     statuses = [BadgeStatus.LIVE, BadgeStatus.UPCOMING] if query.upcoming else [BadgeStatus.LIVE]
     for badge in (b for status in statuses for b in badges.all_badges(caller.org_id, BadgeFilters(status=status), at)):
         issue = issues.get(badge.id)
         if badge.definition.active and _offered(badge, query.badge_type, issue):
             candidates.append((badge, issue))
-    blocked = _blocked(query.customer, caller, [b for b, _ in candidates], {e["badgeMetaId"] for e in held}, earns,
+    blocked = _blocked(query.customer, caller, [b for b, _ in candidates], {e.badge_id for e in held}, earns,
                        at)
     entries = []
     for badge, issue in candidates:
@@ -126,14 +133,14 @@ def _available(query: CustomerEntries, caller: Caller, badges: BadgeStore, earns
             continue  # no earn will pass again: a fixed value used up, or a window freeing after the badge's end
         entry = _entry(badge, at, mine.get(badge.id, []))
         if issue is not None:
-            entry.issuedId, entry.issueExpiresOn = issue["issuedId"], to_epoch(issue["expiresOn"])
+            entry.issuedId, entry.issueExpiresOn = issue.issued_id, to_epoch(issue.expires_on)
         if badge.id in blocked:
             entry.nextEligibleOn, entry.nextEligibleOnISO = fields(blocked[badge.id]).values()
         entries.append(entry)
     return entries
 
 
-def _offered(badge: Badge, badge_type: str, issue: dict | None) -> bool:
+def _offered(badge: Badge, badge_type: str, issue: IssueRecord | None) -> bool:
     """Which view lists an active badge (Member Care's sections, guide-Badges_in_Membercare.md):
     AVAILABLE_TO_ENROL: an ISSUE_EARN badge the customer holds no active issue of; AVAILABLE_TO_ISSUE: a badge
     issued directly (EARN) or an ISSUE_EARN one the customer is enrolled in; AVAILABLE: of those, the ones a
@@ -167,15 +174,15 @@ def _blocked(customer: int, caller: Caller, candidates: list[Badge], earned_ids:
     return found
 
 
-def _entry(badge: Badge, at: Decimal, earned: list[dict]) -> CustomerBadgeView:
+def _entry(badge: Badge, at: Decimal, earned: list[EarnRecord]) -> CustomerBadgeView:
     view = BadgeView.of(badge, at).model_dump()
     entry = CustomerBadgeView(**{**view, "earnedCount": len(earned)}, badgeMetaId=badge.id, earnedBadges=[
-        EarnedBadge(earnedBadgeId=e["earnedBadgeId"], earnEventDate=to_epoch(e["earnEventDate"]),
-                    earnEventDateISO=to_iso(e["earnEventDate"]), earnedOn=to_epoch(e["earnedOn"]),
-                    expiresOn=to_epoch(e["expiresOn"]), expiresOnISO=to_iso(e["expiresOn"]),
-                    requestId=e.get("requestId"), issuedId=e.get("issuedId")) for e in earned])
+        EarnedBadge(earnedBadgeId=e.earned_id, earnEventDate=to_epoch(e.event), earnEventDateISO=to_iso(e.event),
+                    earnedOn=to_epoch(e.earned_on), expiresOn=to_epoch(e.expires_on),
+                    expiresOnISO=to_iso(e.expires_on), requestId=e.request_id, issuedId=e.issued_id)
+        for e in earned])
     if earned:
-        last_on, last_event = max(e["earnedOn"] for e in earned), max(e["earnEventDate"] for e in earned)
+        last_on, last_event = max(e.earned_on for e in earned), max(e.event for e in earned)
         entry.lastEarnedOnDate, entry.lastEarnedOnDateISO = to_epoch(last_on), to_iso(last_on)
         entry.lastEarnEventDate, entry.lastEarnEventDateISO = to_epoch(last_event), to_iso(last_event)
     return entry

@@ -199,7 +199,7 @@ def issue_bulk(request: IssueBulkRequest, caller: Caller, badges: BadgeStore, ea
         except BadgesError as refused:
             standing = earns.get_issue(caller.org_id, customer, badge.id) \
                 if refused.details[0].code == Err.ACTIVE_ISSUE_EXISTS.code else None
-            return IssuedEntry(customerId=customer, issuedId=standing["issuedId"] if standing else None,
+            return IssuedEntry(customerId=customer, issuedId=standing.issued_id if standing else None,
                                status="ACTIVE" if standing else None, error=refused.details[0].as_dict())
 
     result = IssueBulkResult(badgeMetaId=badge.id, triggeredBy=request.triggeredBy,
@@ -223,7 +223,7 @@ def revoke_earn(request: RevokeRequest, caller: Caller, badges: BadgeStore, earn
         raise ValidationFailed(problems)
     assert isinstance(request.customerId, int)  # the handler resolved it (service.customer_ids)
     active = [e for e in earns.earned(caller.org_id, request.customerId, request.badgeMetaId)
-              if e["active"] and request.earnedBadgeId == e["earnedBadgeId"]]
+              if e.active and request.earnedBadgeId == e.earned_id]
     if not active:
         raise BadgesError(Err.NO_ACTIVE_EARN, "earnedBadgeId")
     earned = active[-1]
@@ -240,7 +240,7 @@ def revoke_earn(request: RevokeRequest, caller: Caller, badges: BadgeStore, earn
     else:
         raise ServiceUnavailable()
     return RevokeResult(badgeMetaId=request.badgeMetaId, customerId=request.customerId,
-                        earnedBadgeId=earned["earnedBadgeId"], isActive=False)
+                        earnedBadgeId=earned.earned_id, isActive=False)
 
 
 def _earn(earn: CustomerEarn, caller: Caller, badges: BadgeStore, earns: EarnStore, at: Decimal) -> EarnResult:
@@ -329,9 +329,9 @@ def _check_earnable(badge: Badge, earn: CustomerEarn, at: Decimal, earns: EarnSt
     if d.earnType != EarnType.ISSUE_EARN:
         return None
     issue = earns.get_issue(badge.orgId, earn.customer, badge.id)
-    if issue is None or not issue["active"] or not issue["issuedOn"] <= event < issue["expiresOn"]:
+    if issue is None or not issue.active or not issue.issued_on <= event < issue.expires_on:
         raise BadgesError(Err.ISSUE_REQUIRED, "customerId")
-    return issue["issuedId"]
+    return issue.issued_id
 
 
 def _check_issuable(badge: Badge, event: Decimal, at: Decimal, triggered_by: TriggeredBy | None) -> None:

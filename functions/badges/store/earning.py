@@ -23,8 +23,9 @@ from cachetools import LRUCache
 
 from badges.config import settings
 from badges.domain.badges import Badge
+from badges.domain.earning import EarnRecord, IssueRecord
 from badges.domain.errors import RequestRepeated, ServiceUnavailable
-from badges.domain.limits import Counter, Family, Limits, Scope, badge_families
+from badges.domain.limits import Counted, Counter, Family, Limits, Scope, badge_families
 from badges.store.badges import DynamoBadgeStore
 from badges.store.changes import family_key
 from badges.store.items import (
@@ -39,7 +40,7 @@ from badges.store.items import (
     version_gate,
     write_named,
 )
-from badges.store.ports import Counted, EarnPlan, EarnRefused, IssueExists, NotActive, Refusal, RefusalKind, StaleWrite
+from badges.store.ports import EarnPlan, EarnRefused, IssueExists, NotActive, Refusal, RefusalKind, StaleWrite
 from badges.store.retry import RetryingClient
 from badges.store.tallies import (
     SHARDS,
@@ -85,6 +86,23 @@ def badge_cells(limits: Limits) -> list[Cell]:
                  "BADGE_FIXED_VALUE", [(ref, "BADGE_FIXED_VALUE") for ref in limits.badge_lifetime_also])
     return [tally, *(Cell(c.item, c.adds, c.limit, c.reference, c.describes, list(c.also))
                      for c in limits.counters if c.scope == Scope.BADGE)]
+
+
+def earn_record(item: dict) -> EarnRecord:
+    """The earned badge an item holds (as from_item reads it)."""
+    return EarnRecord(
+        earned_id=item["earnedBadgeId"], badge_id=item["badgeMetaId"], customer_id=int(item["customerId"]),
+        event=item["earnEventDate"], earned_on=item["earnedOn"], expires_on=item["expiresOn"],
+        active=item["active"], request_id=item.get("requestId"), issued_id=item.get("issuedId"),
+        revoked_on=item.get("revokedOn"),
+        counters=tuple(Counted(pk, sk, adds) for pk, sk, adds in json.loads(item["counters"])))
+
+
+def issue_record(item: dict) -> IssueRecord:
+    """The issue an item holds (as from_item reads it)."""
+    return IssueRecord(issued_id=item["issuedId"], badge_id=item["badgeMetaId"], customer_id=int(item["customerId"]),
+                       issued_on=item["issuedOn"], expires_on=item["expiresOn"], active=item["active"],
+                       at=item.get("at"), revoked_on=item.get("revokedOn"))
 
 
 def named(kind: RefusalKind, cell: Cell | Counter, counts: dict[str, dict] | None = None) -> list[Refusal]:
@@ -346,10 +364,10 @@ class DynamoEarnStore:
 
     # ---- issue ------------------------------------------------------------------------------------------
 
-    def get_issue(self, org_id: int, customer_id: int, badge_id: str) -> dict | None:
+    def get_issue(self, org_id: int, customer_id: int, badge_id: str) -> IssueRecord | None:
         item = self._client.get_item(TableName=self._table, Key=self._issue_key(org_id, customer_id, badge_id),
                                      ConsistentRead=True)
-        return from_item(item["Item"]) if "Item" in item else None
+        return issue_record(from_item(item["Item"])) if "Item" in item else None
 
     def record_issue(self, badge: Badge, customer_id: int, issued_id: str, issued_on: Decimal, expires: Decimal,
                      at: Decimal) -> None:
@@ -375,20 +393,20 @@ class DynamoEarnStore:
 
     # ---- revoke and reads -------------------------------------------------------------------------------
 
-    def earned(self, org_id: int, customer_id: int, badge_id: str | None = None) -> list[dict]:
+    def earned(self, org_id: int, customer_id: int, badge_id: str | None = None) -> list[EarnRecord]:
         """The customer's earned badges (of one badge, or all), oldest first."""
         if badge_id and len(badge_id) > MAX_ID_LENGTH:
             return []  # no id of ours; as a key prefix it could pass DynamoDB's sort key size
         prefix = f"EARN#{badge_id}#" if badge_id else "EARN#"
-        return [from_item(item) for item in self._query(customer_key(org_id, customer_id), prefix)]
+        return [earn_record(from_item(item)) for item in self._query(customer_key(org_id, customer_id), prefix)]
 
-    def issues(self, org_id: int, customer_id: int) -> list[dict]:
-        return [from_item(item) for item in self._query(customer_key(org_id, customer_id), "ISSUE#")]
+    def issues(self, org_id: int, customer_id: int) -> list[IssueRecord]:
+        return [issue_record(from_item(item)) for item in self._query(customer_key(org_id, customer_id), "ISSUE#")]
 
     def _query(self, pk: str, prefix: str) -> list[dict]:
         return query_prefix(self._client, self._table, pk, prefix)
 
-    def revoke(self, org_id: int, earned: dict, at: Decimal, badge: Badge) -> None:
+    def revoke(self, org_id: int, earned: EarnRecord, at: Decimal, badge: Badge) -> None:
         """The earned badge is inactive and every unit it took is given back, or NotActive if it was already;
         StaleWrite if a tally shard was told a newer version of the badge than `badge` (read it again). A unit of
         a family whose counts stand above a lowered limit (`badge.excess`) is given back where the excess is, so
@@ -396,16 +414,17 @@ class DynamoEarnStore:
         families = {family_key(family): family for family in badge_families(badge.definition)}
         for _ in range(_PLACEMENTS):
             gives: dict[tuple[str, str], dict[str, int | None]] = {}  # (pk, sk) -> attribute -> quota to be above
-            for pk, sk, adds in json.loads(earned["counters"]):
+            for counted in earned.counters:
+                pk, sk = counted.pk, counted.sk
                 family = self._in_excess(badge, families, pk, sk)
-                donors = self._donors(org_id, badge.id, family, pk, sk, adds) if family else {
-                    attribute: (pk, None) for attribute in adds}
+                donors = self._donors(org_id, badge.id, family, pk, sk, counted.adds) if family else {
+                    attribute: (pk, None) for attribute in counted.adds}
                 for attribute, (donor, above) in donors.items():
                     gives.setdefault((donor, sk), {})[attribute] = above
             gated = next((key for key in gives if key[1] == TALLY_SK and tally_of(key[0])), None)
             inactive = {"Update": {"TableName": self._table,
-                                   "Key": to_item({"pk": customer_key(org_id, int(earned["customerId"])),
-                                                   "sk": f"EARN#{badge.id}#{earned['earnedBadgeId']}"}),
+                                   "Key": to_item({"pk": customer_key(org_id, earned.customer_id),
+                                                   "sk": f"EARN#{badge.id}#{earned.earned_id}"}),
                                    "UpdateExpression": "SET active = :false, revokedOn = :at",
                                    "ConditionExpression": "active = :true",
                                    "ExpressionAttributeValues": to_item({":false": False, ":true": True,
@@ -419,7 +438,7 @@ class DynamoEarnStore:
                 return
             except Refused as refused:
                 if refused.failed("earned"):
-                    raise NotActive(earned["earnedBadgeId"]) from refused
+                    raise NotActive(earned.earned_id) from refused
                 if not badge.excess:
                     raise StaleWrite(badge.id) from refused
             if any(item.get("version", 0) > badge.version

@@ -8,8 +8,9 @@ from typing import Generic, Protocol, TypeVar
 
 from badges.domain.badges import Badge, Claim
 from badges.domain.custom_fields import CustomFieldRegistry
+from badges.domain.earning import EarnRecord, IssueRecord
 from badges.domain.groups import Group
-from badges.domain.limits import Limits
+from badges.domain.limits import Counted, Limits
 from badges.domain.org_meta import OrgMeta
 from badges.domain.paging import PageRequest
 
@@ -168,15 +169,6 @@ class EarnPlan:
     triggered_by: dict | None = None  # {ownerType, referenceId}: who earned it for the customer (for events)
 
 
-@dataclass(frozen=True)
-class Counted:
-    """A counter item a recorded earn added one to, in each of `adds`: what revoking it gives back."""
-
-    pk: str
-    sk: str
-    adds: list[str]
-
-
 class EarnStore(Protocol):
     def record_earn(self, plan: EarnPlan) -> list[Counted]:
         """Record the earn if every condition holds at once (RequestRepeated, StaleWrite, EarnRefused if not);
@@ -185,7 +177,7 @@ class EarnStore(Protocol):
     def request_result(self, org_id: int, operation: str, key: str) -> dict | None:
         """The first answer to a requestId of this operation, if it was used."""
 
-    def get_issue(self, org_id: int, customer_id: int, badge_id: str) -> dict | None:
+    def get_issue(self, org_id: int, customer_id: int, badge_id: str) -> IssueRecord | None:
         """The customer's issue of the badge, active or not, or None."""
 
     def reserve_request(self, org_id: int, operation: str, key: str, at: Decimal) -> None:
@@ -198,13 +190,13 @@ class EarnStore(Protocol):
                      at: Decimal) -> None:
         """Record an active issue unless one stands (IssueExists), at the badge version checked (StaleWrite)."""
 
-    def earned(self, org_id: int, customer_id: int, badge_id: str | None = None) -> list[dict]:
+    def earned(self, org_id: int, customer_id: int, badge_id: str | None = None) -> list[EarnRecord]:
         """The customer's earned badges, of one badge or all, oldest first."""
 
-    def issues(self, org_id: int, customer_id: int) -> list[dict]:
+    def issues(self, org_id: int, customer_id: int) -> list[IssueRecord]:
         """The customer's issues."""
 
-    def revoke(self, org_id: int, earned: dict, at: Decimal, badge: Badge) -> None:
+    def revoke(self, org_id: int, earned: EarnRecord, at: Decimal, badge: Badge) -> None:
         """Make the earn inactive and give back its units (NotActive if it already was), under `badge`'s limits
         (StaleWrite if the badge changed since it was read)."""
 
