@@ -5,12 +5,15 @@ import pytest
 
 from badges.config import settings
 from badges.service.earning import badge_cache
+from badges.store.badges import badge_store
 from badges.store.credentials import credential_store
+from badges.store.custom_fields import custom_field_store
 from badges.store.customer_ids import customer_directory
-from badges.store.dynamo import badge_store, custom_field_store, group_store, org_meta_store
 from badges.store.earning import earn_store
+from badges.store.groups import group_store
 from badges.store.items import dynamodb_client
 from badges.store.oauth_keys import oauth_keys, secrets_client
+from badges.store.org_meta import org_meta_store
 from badges.store.pagination import key_secrets
 from handlers.authorizer import verified
 

@@ -1,14 +1,29 @@
 """In-memory fakes of the storage ports, with the same guarantees the DynamoDB adapter gives, and of a clock."""
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
+from decimal import Decimal
 
-from badges.domain.badges import Badge
-from badges.domain.errors import BadgeNameTaken, GroupNameTaken, GroupNotFound
+from badges.domain.badges import Badge, Claim
+from badges.domain.earning import EarnRecord, IssueRecord
+from badges.domain.errors import BadgeNameTaken, GroupNameTaken, GroupNotFound, RequestRepeated
 from badges.domain.groups import Group
+from badges.domain.limits import Counted, Scope
 from badges.domain.paging import MAX_OFFSET_ITEMS, PageRequest, total_pages
+from badges.store.earning import badge_cells, named
 from badges.store.pagination import PageTokens
-from badges.store.ports import BadgeFilters, Page, StaleWrite
+from badges.store.ports import (
+    BadgeFilters,
+    ClaimRefused,
+    EarnPlan,
+    EarnRefused,
+    IssueExists,
+    NotActive,
+    Page,
+    Refusal,
+    RefusalKind,
+    StaleWrite,
+)
 
 
 def paged(found: list, key, org_id: int, query: dict, request: PageRequest, tokens: PageTokens, prefix: str) -> Page:
@@ -111,6 +126,19 @@ class InMemoryBadgeStore:
             "issuedCount": stored.issuedCount, "earnedCount": stored.earnedCount, "told": new.version,
             "rebalancing": False})
 
+    def set_claim(self, org_id: int, badge_id: str, claim: Claim) -> None:
+        badge = self.badges.get((org_id, badge_id))
+        if badge is None:
+            raise ClaimRefused(None)
+        key = (claim.ownerType, claim.referenceId)
+        held = any((c.ownerType, c.referenceId) == key and c.isActive for c in badge.claims)
+        if held == claim.isActive or (claim.isActive and claim.ownerType not in badge.definition.restrictedToOwners):
+            raise ClaimRefused(badge)
+        claims = sorted([c for c in badge.claims if (c.ownerType, c.referenceId) != key] + [claim],
+                        key=lambda c: f"{c.ownerType}#{c.referenceId}")
+        self.badges[(org_id, badge_id)] = badge.model_copy(update={
+            "claims": claims, "version": badge.version + 1, "told": badge.version + 1})
+
     def finish_stalled(self, badge: Badge, now) -> None:
         """Never stalled here: a change is told and spread at once."""
 
@@ -140,6 +168,145 @@ class InMemoryBadgeStore:
                     and (not filters.group_id or d.badgeGroupId == filters.group_id))
 
         return sorted((b for (org, _), b in self.badges.items() if org == org_id and matches(b)), key=lambda b: b.id)
+
+
+class InMemoryEarnStore:
+    """Issues, earns and revokes with the DynamoDB adapter's contract (store.ports.EarnStore): a requestId used once
+    per org and operation, every limit checked at once and each full one named, an earn planned on an older badge
+    version refused as stale, and the badge's counts kept on the badges of `badges`. No shards: a badge-wide limit
+    is one count."""
+
+    def __init__(self, badges: InMemoryBadgeStore | None = None) -> None:
+        self.badge_store = badges or InMemoryBadgeStore()
+        self.requests: dict[tuple[int, str, str], dict | None] = {}  # None: reserved, no answer yet
+        self.earns: dict[tuple[int, int], dict[str, EarnRecord]] = {}  # (org, customer) -> sort key -> earn
+        self.issued: dict[tuple[int, int, str], IssueRecord] = {}  # (org, customer, badge) -> issue
+        self.counters: dict[tuple[str, str], dict[str, int]] = {}  # (pk, sk) -> attribute -> count
+
+    @staticmethod
+    def _customer_pk(org_id: int, customer_id: int, badge_id: str) -> str:
+        return f"ORG#{org_id}#CUST#{customer_id}#BADGE#{badge_id}"
+
+    @staticmethod
+    def _badge_pk(org_id: int, badge_id: str) -> str:
+        return f"ORG#{org_id}#BADGE#{badge_id}"
+
+    def _stale(self, badge: Badge) -> bool:
+        stored = self.badge_store.badges.get((badge.orgId, badge.id))
+        return stored is not None and stored.version > badge.version
+
+    def _count(self, badge: Badge, earned: int = 0, issued: int = 0) -> None:
+        stored = self.badge_store.badges[(badge.orgId, badge.id)]
+        self.badge_store.badges[(badge.orgId, badge.id)] = stored.model_copy(update={
+            "earnedCount": stored.earnedCount + earned, "issuedCount": stored.issuedCount + issued})
+
+    def _item(self, pk: str, sk: str) -> dict:
+        return {"pk": pk, "sk": sk, **self.counters.get((pk, sk), {})}
+
+    def record_earn(self, plan: EarnPlan) -> list[Counted]:
+        badge, org = plan.badge, plan.org_id
+        if (org, plan.operation, plan.request_key) in self.requests:
+            raise RequestRepeated(self.requests[(org, plan.operation, plan.request_key)])
+        if self._stale(badge):
+            raise StaleWrite(badge.id)
+        customer_pk, badge_pk = self._customer_pk(org, plan.customer_id, badge.id), self._badge_pk(org, badge.id)
+        refusals: list[Refusal] = []
+        issue = self.issued.get((org, plan.customer_id, badge.id))
+        if plan.issued_id is not None and not (issue and issue.active and issue.issued_id == plan.issued_id
+                                               and issue.expires_on > plan.event):
+            refusals.append(Refusal(RefusalKind.ISSUE))
+        customer = [c for c in plan.limits.counters if c.scope == Scope.CUSTOMER]
+        full = [c for c in customer if c.limit is not None
+                and any(self.counters.get((customer_pk, c.item), {}).get(a, 0) >= c.limit for a in c.adds)]
+        seen = {c.item: self._item(customer_pk, c.item) for c in full}
+        refusals += [r for c in full for r in named(RefusalKind.CUSTOMER_LIMIT, c, seen)]
+        cells = badge_cells(plan.limits)
+        wide = {cell.sk: {**self.counters.get((badge_pk, cell.sk), {})} for cell in cells}
+        refusals += [r for cell in cells if cell.limit is not None
+                     and any(wide[cell.sk].get(a, 0) >= cell.limit for a in cell.adds)
+                     for r in named(RefusalKind.BADGE_LIMIT, cell, wide)]
+        if refusals:
+            raise EarnRefused(refusals)
+        counted = [Counted(customer_pk, c.item, c.adds) for c in customer]
+        counted += [Counted(badge_pk, cell.sk, cell.adds) for cell in cells]
+        for c in counted:
+            counts = self.counters.setdefault((c.pk, c.sk), {})
+            for attribute in c.adds:
+                counts[attribute] = counts.get(attribute, 0) + 1
+        self._count(badge, earned=1)
+        self.requests[(org, plan.operation, plan.request_key)] = plan.result
+        self.earns.setdefault((org, plan.customer_id), {})[f"EARN#{badge.id}#{plan.earned_id}"] = EarnRecord(
+            earned_id=plan.earned_id, badge_id=badge.id, customer_id=plan.customer_id, event=plan.event,
+            earned_on=plan.at, expires_on=plan.expires, active=True, request_id=str(plan.result["requestId"]),
+            issued_id=plan.issued_id, counters=tuple(counted))
+        return counted
+
+    def request_result(self, org_id: int, operation: str, key: str) -> dict | None:
+        return self.requests.get((org_id, operation, key))
+
+    def reserve_request(self, org_id: int, operation: str, key: str, at: Decimal) -> None:
+        if (org_id, operation, key) in self.requests:
+            raise RequestRepeated(self.requests[(org_id, operation, key)])  # no copy at work here: no wait
+        self.requests[(org_id, operation, key)] = None
+
+    def complete_request(self, org_id: int, operation: str, key: str, result: dict) -> None:
+        self.requests[(org_id, operation, key)] = result
+
+    def get_issue(self, org_id: int, customer_id: int, badge_id: str) -> IssueRecord | None:
+        return self.issued.get((org_id, customer_id, badge_id))
+
+    def record_issue(self, badge: Badge, customer_id: int, issued_id: str, issued_on: Decimal, expires: Decimal,
+                     at: Decimal) -> None:
+        if self._stale(badge):
+            raise StaleWrite(badge.id)
+        standing = self.issued.get((badge.orgId, customer_id, badge.id))
+        if standing and standing.active and standing.expires_on > at:
+            raise IssueExists(customer_id)
+        self.issued[(badge.orgId, customer_id, badge.id)] = IssueRecord(
+            issued_id=issued_id, badge_id=badge.id, customer_id=customer_id, issued_on=issued_on, expires_on=expires,
+            active=True, at=at)
+        self._count(badge, issued=1)
+
+    def revoke_issue(self, org_id: int, customer_id: int, badge_id: str, issued_id: str, at: Decimal) -> None:
+        issue = self.issued.get((org_id, customer_id, badge_id))
+        if not issue or not issue.active or issue.issued_id != issued_id:
+            raise NotActive(issued_id)
+        self.issued[(org_id, customer_id, badge_id)] = replace(issue, active=False, revoked_on=at)
+        self._count(self.badge_store.badges[(org_id, badge_id)], issued=-1)
+
+    def earned(self, org_id: int, customer_id: int, badge_id: str | None = None) -> list[EarnRecord]:
+        prefix = f"EARN#{badge_id}#" if badge_id else "EARN#"
+        found = self.earns.get((org_id, customer_id), {})
+        return [found[sk] for sk in sorted(found) if sk.startswith(prefix)]
+
+    def issues(self, org_id: int, customer_id: int) -> list[IssueRecord]:
+        return [issue for (org, customer, _), issue in sorted(self.issued.items())
+                if (org, customer) == (org_id, customer_id)]
+
+    def revoke(self, org_id: int, earned: EarnRecord, at: Decimal, badge: Badge) -> None:
+        held = self.earns.get((org_id, earned.customer_id), {})
+        sk = f"EARN#{badge.id}#{earned.earned_id}"
+        if sk not in held or not held[sk].active:
+            raise NotActive(earned.earned_id)
+        if self._stale(badge):
+            raise StaleWrite(badge.id)
+        held[sk] = replace(held[sk], active=False, revoked_on=at)
+        for counted in held[sk].counters:
+            for attribute in counted.adds:
+                self.counters[(counted.pk, counted.sk)][attribute] -= 1
+        self._count(badge, earned=-1)
+
+    def customer_counters(self, org_id: int, customer_id: int,
+                          keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+        return {(badge_id, sk): self._item(pk, sk) for badge_id, sk in keys
+                if (pk := self._customer_pk(org_id, customer_id, badge_id), sk) in self.counters}
+
+    def badge_counters(self, org_id: int, badge_id: str, sks: list[str]) -> dict[str, dict[str, int]]:
+        pk = self._badge_pk(org_id, badge_id)
+        return {sk: dict(self.counters[(pk, sk)]) for sk in sks if (pk, sk) in self.counters}
+
+    def badges(self, org_id: int, badge_ids: list[str]) -> dict[str, Badge]:
+        return {bid: badge for bid in badge_ids if (badge := self.badge_store.badges.get((org_id, bid)))}
 
 
 class FakeClock:

@@ -5,8 +5,6 @@ import os
 from dataclasses import dataclass
 from functools import cache
 
-from badges.store.tables import TABLES
-
 # The variable that names each table: BADGES_TABLE_BADGES, BADGES_TABLE_CREDENTIALS.
 TABLE_ENV_PREFIX = "BADGES_TABLE_"
 # The secret (ARN or name) holding the OAuth signing keys, and how long the authorizer keeps what it verified.
@@ -25,7 +23,7 @@ def table_env_var(logical_name: str) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    table_names: dict[str, str]
+    table_names: dict[str, str]  # logical name -> the table's name where the environment names it
     dynamodb_endpoint: str | None  # set for the local server: an embedded or external DynamoDB-compatible store
     region: str
     oauth_secret_id: str = "badges-oauth-keys"  # the Secrets Manager secret holding the OAuth signing keys
@@ -35,14 +33,16 @@ class Settings:
     page_token_key: str | None = None  # the page tokens' key itself, for local runs without the secret
 
     def table(self, logical_name: str) -> str:
-        return self.table_names[logical_name]
+        """The table's name: as its variable names it (store.tables lists them), else its logical name."""
+        return self.table_names.get(logical_name, logical_name)
 
 
 @cache
 def settings() -> Settings:
     """Read once per process; tests call settings.cache_clear() after changing the environment."""
     return Settings(
-        table_names={t.logical_name: os.environ.get(table_env_var(t.logical_name), t.logical_name) for t in TABLES},
+        table_names={name[len(TABLE_ENV_PREFIX):].lower(): value for name, value in os.environ.items()
+                     if name.startswith(TABLE_ENV_PREFIX)},
         dynamodb_endpoint=os.environ.get("BADGES_DYNAMODB_ENDPOINT") or None,
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
         oauth_secret_id=os.environ.get(OAUTH_SECRET_ENV, "badges-oauth-keys"),

@@ -169,7 +169,7 @@ def main() -> None:
             client.create_table(**table.create_table_kwargs(table.logical_name))
         import warnings
 
-        from badges.api.observability import metrics
+        from badges.observability import metrics
 
         warnings.filterwarnings("ignore", "No application metrics")
         from badges.domain.credentials import hash_secret, verify_secret

@@ -7,8 +7,8 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from badges.api.observability import logger
 from badges.config import settings
+from badges.observability import logger
 from badges.service.auth import VerifiedCallers
 from badges.store.credentials import credential_store
 from badges.store.oauth_keys import oauth_keys

@@ -9,7 +9,7 @@ from badges.api.resolver import build_resolver, current_caller, entrypoint
 from badges.domain.claims import ClaimRequest, ClaimView
 from badges.domain.identity import Caller
 from badges.service import claims
-from badges.store.dynamo import badge_store
+from badges.store.badges import badge_store
 
 app = build_resolver()
 

@@ -6,13 +6,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 
 from badges.api.envelope import Envelope
-from badges.api.observability import metrics
 from badges.api.resolver import build_resolver, current_caller, entrypoint, migration_mode
 from badges.domain.badges import BadgeRequest, BadgeView
 from badges.domain.identity import Caller
 from badges.domain.values import now
+from badges.observability import metrics
 from badges.service import badges
-from badges.store.dynamo import badge_store, custom_field_store
+from badges.store.badges import badge_store
+from badges.store.custom_fields import custom_field_store
 
 app = build_resolver()
 

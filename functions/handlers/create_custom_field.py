@@ -6,12 +6,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 
 from badges.api.envelope import Envelope
-from badges.api.observability import metrics
 from badges.api.resolver import build_resolver, current_caller, entrypoint
 from badges.domain.custom_fields import CustomFieldRequest, CustomFieldView
 from badges.domain.identity import Caller
+from badges.observability import metrics
 from badges.service import custom_fields
-from badges.store.dynamo import custom_field_store
+from badges.store.custom_fields import custom_field_store
 
 app = build_resolver()
 

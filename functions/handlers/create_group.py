@@ -6,12 +6,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 
 from badges.api.envelope import Envelope
-from badges.api.observability import metrics
 from badges.api.resolver import build_resolver, current_caller, entrypoint
 from badges.domain.groups import GroupRequest, GroupView
 from badges.domain.identity import Caller
+from badges.observability import metrics
 from badges.service import groups
-from badges.store.dynamo import group_store
+from badges.store.groups import group_store
 
 app = build_resolver()
 

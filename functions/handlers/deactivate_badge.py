@@ -8,7 +8,7 @@ from badges.api.resolver import build_resolver, current_caller, entrypoint
 from badges.domain.badges import Activation
 from badges.domain.identity import Caller
 from badges.service import badges
-from badges.store.dynamo import badge_store
+from badges.store.badges import badge_store
 
 app = build_resolver()
 

@@ -6,13 +6,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 
 from badges.api.envelope import Envelope
-from badges.api.observability import metrics
 from badges.api.resolver import build_resolver, current_caller, entrypoint
 from badges.domain.earning import EarnRequest, EarnResult
 from badges.domain.identity import Caller
 from badges.domain.values import now
+from badges.observability import metrics
 from badges.service import earning
-from badges.store.dynamo import badge_store
+from badges.store.badges import badge_store
 from badges.store.earning import earn_store
 
 app = build_resolver()

@@ -10,7 +10,7 @@ from badges.domain.earning import EarnBulkRequest, EarnBulkResult
 from badges.domain.identity import Caller
 from badges.domain.values import now
 from badges.service import earning
-from badges.store.dynamo import badge_store
+from badges.store.badges import badge_store
 from badges.store.earning import earn_store
 
 app = build_resolver()

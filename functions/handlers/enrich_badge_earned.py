@@ -1,7 +1,7 @@
 """The badgeEarned pipe's enrichment: each stream record of an earned badge becomes Capillary's webhook payload."""
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from badges.api.observability import logger, traced
+from badges.observability import logger, traced
 from badges.service.events import badge_earned_events
 from badges.store.event_reads import event_reads, stream_image
 from badges.store.retry import invocation_budget

@@ -10,7 +10,7 @@ from badges.domain.badges import BadgeView
 from badges.domain.identity import Caller
 from badges.domain.values import now
 from badges.service import badges
-from badges.store.dynamo import badge_store
+from badges.store.badges import badge_store
 
 app = build_resolver()
 

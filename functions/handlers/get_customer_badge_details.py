@@ -12,9 +12,10 @@ from badges.domain.management import CustomerBadgeDetails
 from badges.domain.values import now
 from badges.service.customer_ids import resolve_customer
 from badges.service.management import customer_badge_details
+from badges.store.badges import badge_store
 from badges.store.customer_ids import customer_directory
-from badges.store.dynamo import badge_store, group_store
 from badges.store.earning import earn_store
+from badges.store.groups import group_store
 
 app = build_resolver()
 

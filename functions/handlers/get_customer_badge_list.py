@@ -24,9 +24,10 @@ from badges.domain.management import CustomerBadgeSummaries
 from badges.domain.values import now, query_time
 from badges.service.customer_ids import resolve_customer
 from badges.service.management import ListQuery, customer_badge_list
+from badges.store.badges import badge_store
 from badges.store.customer_ids import customer_directory
-from badges.store.dynamo import badge_store, group_store
 from badges.store.earning import earn_store
+from badges.store.groups import group_store
 
 app = build_resolver()
 Time = Annotated[str | None, Query(max_length=MAX_ID, description="Epoch seconds or milliseconds, or ISO 8601.")]

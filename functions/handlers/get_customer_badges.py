@@ -12,10 +12,11 @@ from badges.domain.fields import INT32_MAX, MAX_ID
 from badges.domain.identity import Caller
 from badges.domain.values import now, query_time
 from badges.service.customer_ids import resolve_customer
-from badges.service.customers import customer_badges
+from badges.service.customers import CustomerBadgesQuery, customer_badges
+from badges.store.badges import badge_store
 from badges.store.customer_ids import customer_directory
-from badges.store.dynamo import badge_store, group_store
 from badges.store.earning import earn_store
+from badges.store.groups import group_store
 
 app = build_resolver()
 
@@ -39,10 +40,10 @@ def get_customer_badges(
     lastEarnEventDate: Annotated[str | None, Query(max_length=MAX_ID, description="Epoch or ISO 8601.")] = None,
 ) -> Envelope[CustomerBadges]:
     customer = resolve_customer(customerId, identifier, caller, customer_directory())  # at most one read
-    found = customer_badges(customer, caller, badgeType, includeExpired, groupId, page, limit, badge_store(),
-                            group_store(), earn_store(), now(), sortOn,
-                            query_time("lastEarnedOnDate", lastEarnedOnDate),
-                            query_time("lastEarnEventDate", lastEarnEventDate))
+    query = CustomerBadgesQuery(customer, badgeType, includeExpired, groupId, page, limit, sortOn,
+                                earned_since=query_time("lastEarnedOnDate", lastEarnedOnDate),
+                                event_since=query_time("lastEarnEventDate", lastEarnEventDate))
+    found = customer_badges(query, caller, badge_store(), group_store(), earn_store(), now())
     return Envelope(data=found)
 
 

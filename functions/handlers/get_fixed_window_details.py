@@ -12,7 +12,7 @@ from badges.domain.fields import INT32_MAX, INT64_MAX, MAX_ID
 from badges.domain.identity import Caller
 from badges.domain.values import query_time
 from badges.service.fixed_windows import MAX_CYCLES, CycleQuery, fixed_window_details
-from badges.store.dynamo import badge_store
+from badges.store.badges import badge_store
 from badges.store.earning import earn_store
 
 app = build_resolver()

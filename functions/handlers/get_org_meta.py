@@ -8,7 +8,7 @@ from badges.api.resolver import build_resolver, current_caller, entrypoint
 from badges.domain.identity import Caller
 from badges.domain.org_meta import OrgMetaView
 from badges.service import org_meta
-from badges.store.dynamo import org_meta_store
+from badges.store.org_meta import org_meta_store
 
 app = build_resolver()
 

@@ -9,7 +9,7 @@ from badges.domain.identity import Caller
 from badges.domain.migration import ImportBody, ImportOutcome
 from badges.domain.values import now
 from badges.service import migration
-from badges.store.dynamo import badge_store
+from badges.store.badges import badge_store
 from badges.store.earning import earn_store
 
 app = build_resolver(array_body=True)

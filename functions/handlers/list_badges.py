@@ -23,7 +23,8 @@ from badges.domain.identity import Caller
 from badges.domain.paging import DEFAULT_SIZE, MAX_SIZE, PageRequest, Pagination
 from badges.domain.values import now, parse_time
 from badges.service import badges
-from badges.store.dynamo import badge_store, group_store
+from badges.store.badges import badge_store
+from badges.store.groups import group_store
 from badges.store.ports import BadgeFilters
 
 app = build_resolver()

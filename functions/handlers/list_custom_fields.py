@@ -11,7 +11,7 @@ from badges.domain.custom_fields import MAX_ORG_CUSTOM_FIELDS, CustomFieldPage, 
 from badges.domain.enums import lenient
 from badges.domain.identity import Caller
 from badges.service import custom_fields
-from badges.store.dynamo import custom_field_store
+from badges.store.custom_fields import custom_field_store
 
 app = build_resolver()
 

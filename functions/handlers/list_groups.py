@@ -12,7 +12,7 @@ from badges.domain.groups import GroupPage, GroupView
 from badges.domain.identity import Caller
 from badges.domain.paging import DEFAULT_SIZE, MAX_SIZE, PageRequest, Pagination
 from badges.service import groups
-from badges.store.dynamo import group_store
+from badges.store.groups import group_store
 
 app = build_resolver()
 

@@ -11,8 +11,8 @@ from badges.domain.identity import Caller
 from badges.domain.values import now
 from badges.service import earning
 from badges.service.customer_ids import resolve_customer
+from badges.store.badges import badge_store
 from badges.store.customer_ids import customer_directory
-from badges.store.dynamo import badge_store
 from badges.store.earning import earn_store
 
 app = build_resolver()

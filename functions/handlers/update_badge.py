@@ -10,7 +10,8 @@ from badges.domain.badges import BadgeUpdateRequest, BadgeView
 from badges.domain.identity import Caller
 from badges.domain.values import now
 from badges.service import badges
-from badges.store.dynamo import badge_store, custom_field_store
+from badges.store.badges import badge_store
+from badges.store.custom_fields import custom_field_store
 
 app = build_resolver()
 

@@ -9,7 +9,7 @@ from badges.api.resolver import build_resolver, current_caller, entrypoint
 from badges.domain.custom_fields import CustomFieldRequest, CustomFieldView
 from badges.domain.identity import Caller
 from badges.service import custom_fields
-from badges.store.dynamo import custom_field_store
+from badges.store.custom_fields import custom_field_store
 
 app = build_resolver()
 

@@ -9,7 +9,7 @@ from badges.api.resolver import build_resolver, current_caller, entrypoint
 from badges.domain.groups import GroupRequest, GroupView
 from badges.domain.identity import Caller
 from badges.service import groups
-from badges.store.dynamo import group_store
+from badges.store.groups import group_store
 
 app = build_resolver()
 

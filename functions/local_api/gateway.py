@@ -18,7 +18,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from badges.api import observability
+from badges import observability
 from badges.api.envelope import error_response
 from badges.domain.errors import Err, ErrorDetail
 from badges.routes import AUTHORIZER_HANDLER, BASE_PATH, FALLBACK_HANDLER, ROUTES, find_route

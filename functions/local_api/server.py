@@ -131,6 +131,16 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # the default of 5 resets connections under a burst of concurrent callers
 
+    def handle_error(self, request, client_address) -> None:
+        """A client that went away before its answer was written (a closed tab, a timed-out curl) is one line on
+        stderr, as an access line is; anything else keeps socketserver's traceback."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, ConnectionError):  # BrokenPipeError, ConnectionResetError, ConnectionAbortedError
+            super().handle_error(request, client_address)
+            return
+        sys.stderr.write(json.dumps({"closed": f"the client closed the connection early ({type(error).__name__})",
+                                     "client": client_address[0]}) + "\n")
+
 
 def ensure_oauth_secret(endpoint: str) -> None:
     """The OAuth signing-key secret, as the stack creates it, in the embedded Secrets Manager."""

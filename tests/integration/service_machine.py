@@ -17,8 +17,9 @@ from badges.config import table_env_var
 from badges.domain.errors import BadgesError
 from badges.domain.identity import Caller
 from badges.service import earning
-from badges.store.dynamo import badge_store, group_store
+from badges.store.badges import badge_store
 from badges.store.earning import earn_store
+from badges.store.groups import group_store
 from badges.store.items import dynamodb_client
 from badges.store.tables import TABLES
 from local_dynamodb import install_engine

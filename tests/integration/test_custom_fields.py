@@ -15,7 +15,7 @@ from badges.domain.custom_fields import (
 )
 from badges.domain.fields import INT64_MAX
 from badges.domain.values import new_id
-from badges.store.dynamo import custom_field_store
+from badges.store.custom_fields import custom_field_store
 from handlers import (
     create_badge,
     create_custom_field,

@@ -28,8 +28,8 @@ from badges.domain.earning import EarnRequest, IssueBulkRequest, RevokeRequest
 from badges.domain.enums import CustomerBadgeType
 from badges.service import badges as badge_service
 from badges.service import claims, earning
-from badges.service.customers import customer_entries
-from badges.store.dynamo import badge_store
+from badges.service.customers import CustomerEntries, customer_entries
+from badges.store.badges import badge_store
 from badges.store.earning import earn_store
 from tests import example_dates
 from tests.e2e import oas_examples
@@ -659,10 +659,10 @@ class DefinitionMachine(ServiceMachine):
         # The customers who earned or were issued, and one who never was (all such customers see the same).
         met = {e.customer for e in self.model.earns} | set(self.model.issues)
         for customer in sorted(met) + [c for c in CUSTOMERS if c not in met][:1]:
-            earned = customer_entries(customer, CALLER, CustomerBadgeType.EARNED, False, badge_store(), earn_store(),
-                                      self.at)
-            available = customer_entries(customer, CALLER, CustomerBadgeType.AVAILABLE, False, badge_store(),
-                                         earn_store(), self.at)
+            earned = customer_entries(CustomerEntries(customer, CustomerBadgeType.EARNED), CALLER, badge_store(),
+                                      earn_store(), self.at)
+            available = customer_entries(CustomerEntries(customer, CustomerBadgeType.AVAILABLE), CALLER,
+                                         badge_store(), earn_store(), self.at)
             seen = (sorted(e.earnedBadgeId for entry in earned for e in entry.earnedBadges), bool(available))
             assert seen == self.model.seen(customer, self.at), (customer, seen)
             assert [entry.earnedCount for entry in earned + available] == [len(seen[0])] * len(earned + available)

@@ -16,7 +16,7 @@ from badges.domain.claims import ClaimRequest
 from badges.domain.earning import EarnRequest, IssueBulkRequest, RevokeRequest
 from badges.service import badges as badge_service
 from badges.service import claims, earning
-from badges.store.dynamo import badge_store
+from badges.store.badges import badge_store
 from badges.store.earning import earn_store
 from tests.integration.service_machine import CALLER, CLOCKS, DAY, HOUR, ServiceMachine, day_of, examples
 
@@ -140,9 +140,9 @@ class EarningMachine(ServiceMachine):
 
     @rule(badge=st.sampled_from(["earn", "issue"]), customer=st.integers(1, 3))
     def revoke(self, badge, customer):
-        held = [e for e in earn_store().earned(CALLER.org_id, customer, self.badges[badge]) if e["active"]]
+        held = [e for e in earn_store().earned(CALLER.org_id, customer, self.badges[badge]) if e.active]
         request = RevokeRequest(badgeMetaId=self.badges[badge], customerId=customer,
-                                earnedBadgeId=held[-1]["earnedBadgeId"] if held else "none")
+                                earnedBadgeId=held[-1].earned_id if held else "none")
         got = self._code(lambda: earning.revoke_earn(request, CALLER, badge_store(), earn_store(), self.at))
         mine = [e for e in self.model.earns if e["active"] and e["badge"] == badge and e["customer"] == customer]
         assert got == (set() if mine else {814})

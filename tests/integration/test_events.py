@@ -11,9 +11,10 @@ import pytest
 
 from badges.config import settings, table_env_var
 from badges.events import EVENTS, SOURCE
-from badges.store.dynamo import badge_store, group_store
+from badges.store.badges import badge_store
 from badges.store.earning import earn_store
 from badges.store.event_reads import event_reads
+from badges.store.groups import group_store
 from badges.store.tables import BADGES
 from handlers import claim_badge, create_badge, earn, enrich_badge_earned, revoke_earn
 from local_api.gateway import LambdaContext

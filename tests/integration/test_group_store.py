@@ -6,7 +6,7 @@ import pytest
 from badges.domain.errors import GroupNameTaken, InvalidPageToken
 from badges.domain.groups import Group
 from badges.domain.paging import PageRequest
-from badges.store.dynamo import DynamoGroupStore
+from badges.store.groups import DynamoGroupStore
 from badges.store.pagination import PageTokens
 from badges.store.ports import StaleWrite
 from badges.store.retry import RetryingClient

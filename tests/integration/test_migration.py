@@ -237,4 +237,4 @@ def test_two_revokes_racing_on_one_issue_count_it_once(dynamodb):
     with pytest.raises(NotActive):
         earn_store().revoke_issue(100458, 11, badge["id"], issued[11], 2)
     assert counts(badge["id"]) == (0, 0)
-    assert earn_store().get_issue(100458, 11, badge["id"])["active"] is False
+    assert earn_store().get_issue(100458, 11, badge["id"]).active is False

@@ -6,8 +6,8 @@ from badges.config import PAGE_TOKEN_SECRET_ENV, settings
 from badges.domain.enums import BadgeStatus
 from badges.domain.page_tokens import unseal
 from badges.domain.values import now
-from badges.store import dynamo
-from badges.store.dynamo import DynamoBadgeStore
+from badges.store import badges as badge_adapter
+from badges.store.badges import DynamoBadgeStore
 from badges.store.pagination import PageTokens
 from badges.store.ports import BadgeFilters
 from badges.store.retry import RetryingClient
@@ -75,7 +75,7 @@ def test_a_walk_inside_a_function_reads_no_key(dynamodb, monkeypatch):
     """GET /customer/{id} reads every LIVE badge: the pages never leave the function, so it needs no key."""
     made = sorted(create(body(f"Live {i}", start_in_days=-1), headers=MIGRATION)["id"] for i in range(5))
     create(body("Upcoming"))
-    monkeypatch.setattr(dynamo, "_WALK_PAGE", 2)
+    monkeypatch.setattr(badge_adapter, "_WALK_PAGE", 2)
 
     def no_key() -> bytes:
         raise AssertionError("the walk read the page token key")

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from badges.domain.badges import Constraint
-from badges.store.dynamo import badge_store
+from badges.store.badges import badge_store
 from badges.store.items import dynamodb_client
 from badges.store.ports import StaleWrite
 from badges.store.tallies import SHARDS

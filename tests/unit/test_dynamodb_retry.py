@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnec
 
 from badges.domain.errors import ServiceUnavailable
 from badges.store import retry
-from badges.store.items import Refused, dynamodb_client, new_dynamodb_client, write_all
+from badges.store.items import Refused, dynamodb_client, new_dynamodb_client, write_named
 from badges.store.retry import DEFAULT_BUDGET, SAFETY_MARGIN, RetryingClient, invocation_budget
 from tests.fakes import FakeClock
 
@@ -113,7 +113,7 @@ def test_back_pressure_then_success_is_retried_and_succeeds(client, clock, opera
 ])
 def test_a_transaction_cancelled_by_contention_alone_is_retried(client, reasons):
     wire = Wire(client, cancelled(*reasons), ok())
-    write_all(client, [PUT, UPDATE])
+    write_named(client, [("put", PUT), ("update", UPDATE)])
     assert len(wire.sent) == 2
 
 
@@ -124,7 +124,7 @@ def test_a_transaction_cancelled_by_contention_alone_is_retried(client, reasons)
 def test_a_cancellation_with_a_failed_condition_is_a_decision_refused_at_once(client, reasons):
     wire = Wire(client, cancelled(*reasons), ok())
     with pytest.raises(Refused) as refused:
-        write_all(client, [PUT, UPDATE])
+        write_named(client, [("put", PUT), ("update", UPDATE)])
     assert refused.value.codes == list(reasons)
     assert len(wire.sent) == 1
 
@@ -132,7 +132,7 @@ def test_a_cancellation_with_a_failed_condition_is_a_decision_refused_at_once(cl
 def test_a_failed_condition_on_a_plain_write_is_refused_at_once(client):
     wire = Wire(client, error("ConditionalCheckFailedException"), ok())
     with pytest.raises(Refused) as refused:
-        write_all(client, [PUT])
+        write_named(client, [("put", PUT)])
     assert refused.value.codes == ["ConditionalCheckFailed"] and len(wire.sent) == 1
 
 

@@ -14,11 +14,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from badges.api.envelope import JSON, error_body, error_response
 from badges.api.jsonc import BodyRefused, parse_object, strip_comments
-from badges.api.observability import logger, metrics, traced
 from badges.domain.customer_ids import HEADER, kind_of
 from badges.domain.errors import BadgesError, Err, ErrorDetail
 from badges.domain.fields import CODED_ERROR
 from badges.domain.identity import Caller
+from badges.observability import logger, metrics, traced
 from badges.store.retry import invocation_budget
 
 MAX_BODY_BYTES = 256 * 1024

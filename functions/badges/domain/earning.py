@@ -1,6 +1,7 @@
 """Earning: what callers send to issue, earn and revoke badges for customers, and what they get back."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -12,6 +13,7 @@ from badges.domain.claims import OwnerReference
 from badges.domain.enums import OwnerType, lenient
 from badges.domain.errors import Err, ErrorDetail, ValidationFailed
 from badges.domain.fields import INT64_MAX, Id, Long
+from badges.domain.limits import Counted
 from badges.domain.paging import Pagination
 from badges.domain.values import iso_or_epoch, to_epoch, to_iso
 
@@ -19,6 +21,38 @@ MAX_REQUEST_ID = 256
 MAX_CUSTOMER_REF = 300  # a customer named in a path or a body: an id, or an identifier (an email: 254)
 # A request may be repeated this far ahead of the clock (750 beyond).
 FUTURE_TOLERANCE = Decimal(24 * 3600)
+
+
+@dataclass(frozen=True)
+class EarnRecord:
+    """An earned badge as stored: active until revoked (`revoked_on`), held until `expires_on`; `counters` are
+    the counter items it added to, which its revoke gives back."""
+
+    earned_id: str
+    badge_id: str
+    customer_id: int
+    event: Decimal  # the earn event's date
+    earned_on: Decimal
+    expires_on: Decimal
+    active: bool
+    request_id: str | None = None
+    issued_id: str | None = None  # the issue an ISSUE_EARN badge was earned on
+    revoked_on: Decimal | None = None
+    counters: tuple[Counted, ...] = ()
+
+
+@dataclass(frozen=True)
+class IssueRecord:
+    """A customer's issue (enrolment) of an ISSUE_EARN badge as stored: one a customer and badge, the latest."""
+
+    issued_id: str
+    badge_id: str
+    customer_id: int
+    issued_on: Decimal  # the issue event's date
+    expires_on: Decimal
+    active: bool
+    at: Decimal | None = None  # when it was recorded
+    revoked_on: Decimal | None = None
 
 
 def _customer_id(value: Any) -> Any:

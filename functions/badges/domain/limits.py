@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 
 from badges.domain.badges import BadgeDefinition, Constraint, Expiry, constraint_reference_id
 from badges.domain.enums import ConstraintKind, ExpiryBase, ExpiryType, Period
@@ -23,12 +24,19 @@ _CUSTOMER_PAIRS = ((Period.DAYS, "maxEarnForDays", "rollForDays"), (Period.WEEKS
                    (Period.MONTHS, "maxEarnForMonths", "rollForMonths"))
 
 
+class Scope(StrEnum):
+    """Whose counter an item is: this customer's of the badge, or the badge's, over all its customers."""
+
+    CUSTOMER = "customer"
+    BADGE = "badge"
+
+
 @dataclass
 class Counter:
     """One counter item's part in an earn: the attributes it adds one to, each of which must be below `limit`
     first, so that no window the earn counts in ever holds more than its limit."""
 
-    scope: str  # "customer" (this customer and badge) or "badge" (the badge, all customers)
+    scope: Scope
     item: str  # the item's sort key within its scope
     adds: list[str] = field(default_factory=list)
     limit: int | None = None
@@ -39,6 +47,16 @@ class Counter:
     @property
     def key(self) -> tuple[str, str]:
         return self.scope, self.item
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A counter item a recorded earn added one to, in each of `adds` (its partition and sort key as stored):
+    what revoking the earn gives back."""
+
+    pk: str
+    sk: str
+    adds: list[str]
 
 
 @dataclass(frozen=True)
@@ -53,12 +71,12 @@ def plan(definition: BadgeDefinition, event: Decimal) -> Limits:
     """The counters an earn at `event` adds to, with the limits each must stay under."""
     counters: dict[tuple[str, str], Counter] = {}
     lifetime, lifetime_refs = None, []
-    for scope, name, constraints in (("customer", "customerConstraints", definition.customerConstraints),
-                                     ("badge", "badgeConstraints", definition.badgeConstraints)):
-        prefix = "CUSTOMER_BADGE_" if scope == "customer" else "BADGE_"
+    for scope, name, constraints in ((Scope.CUSTOMER, "customerConstraints", definition.customerConstraints),
+                                     (Scope.BADGE, "badgeConstraints", definition.badgeConstraints)):
+        prefix = "CUSTOMER_BADGE_" if scope == Scope.CUSTOMER else "BADGE_"
         for index, constraint in enumerate(constraints):
             reference, describes = f"{name}[{index}]", prefix + constraint.constraintType
-            if constraint.constraintType == ConstraintKind.FIXED_VALUE and scope == "badge":
+            if constraint.constraintType == ConstraintKind.FIXED_VALUE and scope == Scope.BADGE:
                 if lifetime is None or constraint.maxEarnLimit < lifetime:
                     lifetime, lifetime_refs = constraint.maxEarnLimit, []
                 if constraint.maxEarnLimit == lifetime:
@@ -69,7 +87,7 @@ def plan(definition: BadgeDefinition, event: Decimal) -> Limits:
     return Limits(list(counters.values()), lifetime, *(lifetime_refs[:1] or [None]), tuple(lifetime_refs[1:]))
 
 
-def _counters_of(constraint: Constraint, scope: str, prefix: str, definition: BadgeDefinition,
+def _counters_of(constraint: Constraint, scope: Scope, prefix: str, definition: BadgeDefinition,
                  event: Decimal) -> list[Counter]:
     kind = constraint.constraintType
     if kind == ConstraintKind.FIXED_VALUE:
@@ -80,7 +98,7 @@ def _counters_of(constraint: Constraint, scope: str, prefix: str, definition: Ba
         # The start in one spelling: 1794530063 and 1794530063.0 are one window, not two counters.
         window = f"FW#{constraint_reference_id(prefix, constraint)}#{Decimal(start).normalize():f}"
         return [Counter(scope, window, ["n"], constraint.maxEarnLimit)]
-    if kind == ConstraintKind.ROLLING_WINDOW and scope == "badge":
+    if kind == ConstraintKind.ROLLING_WINDOW and scope == Scope.BADGE:
         return _rolling(scope, constraint.rollType, constraint.rollValue, constraint.maxEarnLimit, event)
     if kind == ConstraintKind.ROLLING_WINDOW:
         return [counter for unit, limit_field, length_field in _CUSTOMER_PAIRS
@@ -90,7 +108,7 @@ def _counters_of(constraint: Constraint, scope: str, prefix: str, definition: Ba
     return []  # NO_LIMIT
 
 
-def _rolling(scope: str, unit: Period, length: int, limit: int, event: Decimal) -> list[Counter]:
+def _rolling(scope: Scope, unit: Period, length: int, limit: int, event: Decimal) -> list[Counter]:
     day = day_of(event)
     by_month: dict[str, list[str]] = defaultdict(list)
     for end in rolling_window_ends(day, unit, length):
@@ -151,13 +169,14 @@ def most_items(definition: BadgeDefinition) -> int:
     """The most items an earn of this badge can write in its transaction: the requestId, the badge, the earned
     badge, an issue check, and each limit's counter items (a rolling window's reach over months)."""
     items = 4
-    for scope, constraints in (("customer", definition.customerConstraints), ("badge", definition.badgeConstraints)):
+    for scope, constraints in ((Scope.CUSTOMER, definition.customerConstraints),
+                               (Scope.BADGE, definition.badgeConstraints)):
         for constraint in constraints:
             kind = constraint.constraintType
             if kind in (ConstraintKind.FIXED_VALUE, ConstraintKind.FIXED_WINDOW):
-                items += 0 if (kind == ConstraintKind.FIXED_VALUE and scope == "badge") else 1
+                items += 0 if (kind == ConstraintKind.FIXED_VALUE and scope == Scope.BADGE) else 1
             elif kind == ConstraintKind.ROLLING_WINDOW:
-                spans = ([(constraint.rollType, constraint.rollValue)] if scope == "badge" else
+                spans = ([(constraint.rollType, constraint.rollValue)] if scope == Scope.BADGE else
                          [(unit, getattr(constraint, length)) for unit, limit, length in _CUSTOMER_PAIRS
                           if getattr(constraint, limit) is not None])
                 items += sum(_months_reached(unit, length) for unit, length in spans)
@@ -192,5 +211,5 @@ def _plus_months(moment: Decimal, months: int) -> Decimal:
 
 def customer_keys(definition: BadgeDefinition, at: Decimal) -> list[str]:
     """The sort keys of the customer's counters that an earn at `at` would check."""
-    return [c.item for c in plan(definition, at).counters if c.scope == "customer"]
+    return [c.item for c in plan(definition, at).counters if c.scope == Scope.CUSTOMER]
 

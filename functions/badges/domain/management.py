@@ -20,7 +20,7 @@ from badges.domain.badges import (
     _expiry_view,
     constraint_reference_id,
 )
-from badges.domain.earning import Pagination
+from badges.domain.earning import EarnRecord, IssueRecord, Pagination
 from badges.domain.eligibility import fields
 from badges.domain.enums import ConstraintKind, ExpiryBase, ExpiryType, Period
 from badges.domain.values import to_epoch, to_iso
@@ -221,22 +221,27 @@ class CustomerBadgeDetails(OmitsNulls):
         return self._refused and name.startswith("nextEligibleOn")
 
 
-def state_of(item: dict, at: Decimal) -> str:
-    if not item["active"]:
+def state_of(record: EarnRecord | IssueRecord, at: Decimal) -> str:
+    if not record.active:
         return "REVOKED"
-    return "ACTIVE" if item["expiresOn"] > at else "EXPIRED"
+    return "ACTIVE" if record.expires_on > at else "EXPIRED"
 
 
-def details_of(badge: Badge, group_name: str | None, at: Decimal, earned: list[dict], issue: dict | None,
+def recorded_on(issue: IssueRecord) -> Decimal:
+    """When the issue was recorded; its event's date for one stored before that was kept."""
+    return issue.issued_on if issue.at is None else issue.at
+
+
+def details_of(badge: Badge, group_name: str | None, at: Decimal, earned: list[EarnRecord], issue: IssueRecord | None,
                statistics: list[ConstraintStatistics] | None = None,
                badge_statistics: list[ConstraintStatistics] | None = None,
                refused: tuple[bool, Decimal | None] = (False, None)) -> CustomerBadgeDetails:
     """The management view of a badge for one customer; the statistics parts only when given; `refused`: whether
     a limit refuses an earn now, and when one passes again (eligibility.refused_now)."""
     d = badge.definition
-    active = [e for e in earned if e["active"] and e["expiresOn"] > at]
-    last_on = max((e["earnedOn"] for e in active), default=None)
-    last_event = max((e["earnEventDate"] for e in active), default=None)
+    active = [e for e in earned if e.active and e.expires_on > at]
+    last_on = max((e.earned_on for e in active), default=None)
+    last_event = max((e.event for e in active), default=None)
     view = CustomerBadgeDetails(
         id=badge.id, name=d.name, description=d.description,
         createdOn=to_epoch(badge.createdOn), createdOnISO=to_iso(badge.createdOn),
@@ -259,19 +264,17 @@ def details_of(badge: Badge, group_name: str | None, at: Decimal, earned: list[d
         view.nextEligibleOn, view.nextEligibleOnISO = fields(refused[1]).values()
     if statistics is not None:
         view.customerConstraints, view.badgeConstraints = statistics, badge_statistics or []
-        issuals = [Issual(issuedOn=to_epoch(issue.get("at", issue["issuedOn"])), issuedStatus=state_of(issue, at),
-                          issueExpiresOn=to_epoch(issue["expiresOn"]), issueId=issue["issuedId"],
-                          ownerType=issue.get("ownerType"), ownerReferenceId=issue.get("ownerReferenceId"),
-                          revokedOn=_epoch(issue.get("revokedOn")), issueEventDate=to_epoch(issue["issuedOn"]))
+        issuals = [Issual(issuedOn=to_epoch(recorded_on(issue)), issuedStatus=state_of(issue, at),
+                          issueExpiresOn=to_epoch(issue.expires_on), issueId=issue.issued_id,
+                          revokedOn=_epoch(issue.revoked_on), issueEventDate=to_epoch(issue.issued_on))
                    ] if issue else []
         view.issualDetails = IssualDetails(issuedCount=len(issuals), issuals=issuals)
         view.earnDetails = EarnDetails(earnCount=len(earned), earns=[Earn(
-            earnedBadgeId=e["earnedBadgeId"], earnStatus=state_of(e, at), earnedOn=to_epoch(e["earnedOn"]),
-            earnedOnISO=to_iso(e["earnedOn"]), earnEventDate=to_epoch(e["earnEventDate"]),
-            earnEventDateISO=to_iso(e["earnEventDate"]), expiresOn=to_epoch(e["expiresOn"]),
-            expiresOnISO=to_iso(e["expiresOn"]), revokedOn=_epoch(e.get("revokedOn")),
-            requestId=None if e.get("requestId") is None else str(e["requestId"]),
-            issuedId=e.get("issuedId")) for e in earned])
+            earnedBadgeId=e.earned_id, earnStatus=state_of(e, at), earnedOn=to_epoch(e.earned_on),
+            earnedOnISO=to_iso(e.earned_on), earnEventDate=to_epoch(e.event),
+            earnEventDateISO=to_iso(e.event), expiresOn=to_epoch(e.expires_on),
+            expiresOnISO=to_iso(e.expires_on), revokedOn=_epoch(e.revoked_on),
+            requestId=e.request_id, issuedId=e.issued_id) for e in earned])
     return view
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -50,6 +51,7 @@ from badges.store.ports import (
     IssueExists,
     NotActive,
     Refusal,
+    RefusalKind,
     StaleWrite,
 )
 from badges.store.retry import retry_budget
@@ -104,12 +106,25 @@ class BadgeCache:
 badge_cache = BadgeCache()
 
 
+@dataclass(frozen=True)
+class CustomerEarn:
+    """One customer's earn of one badge, as POST earn asks for it and earnBulk for each of its customers."""
+
+    badge_id: str
+    customer: int
+    request_id: Any  # as the caller gave it, for the answer
+    event: Decimal
+    triggered_by: TriggeredBy
+    operation: str  # "earn" or "earnBulk": a requestId is used once per org and operation
+    key: str  # the requestId's record: the requestId, and for earnBulk the customer too
+
+
 def earn_badge(request: EarnRequest, caller: Caller, badges: BadgeStore, earns: EarnStore, at: Decimal) -> EarnResult:
     """The customer holds one more earned badge, counted against every limit; or nothing changed and the
     refusal says why. A requestId seen before answers 809 with the first result."""
     required_of(request.badgeMetaId, request.customerId, request.requestId, request.triggeredBy)
-    return _earn(caller, request.badgeMetaId, request.customerId, request.requestId, request.event(at),
-                 request.triggeredBy, "earn", str(request.requestId), badges, earns, at)
+    return _earn(CustomerEarn(request.badgeMetaId, request.customerId, request.requestId, request.event(at),
+                              request.triggeredBy, "earn", str(request.requestId)), caller, badges, earns, at)
 
 
 def earn_bulk(request: EarnBulkRequest, caller: Caller, badges: BadgeStore, earns: EarnStore,
@@ -133,8 +148,8 @@ def earn_bulk(request: EarnBulkRequest, caller: Caller, badges: BadgeStore, earn
     expires: dict[str, Any] = {"expiresOn": None, "expiresOnISO": None}  # nothing earned, nothing expires
     for customer in customers:
         try:
-            result = _earn(caller, request.badgeMetaId, customer, request.requestId, event, request.triggeredBy,
-                           "earnBulk", f"{request.requestId}#{customer}", badges, earns, at)
+            result = _earn(CustomerEarn(request.badgeMetaId, customer, request.requestId, event, request.triggeredBy,
+                                        "earnBulk", f"{request.requestId}#{customer}"), caller, badges, earns, at)
         except BadgesError as refused:
             replay = refused.data if isinstance(refused.data, dict) else {}
             failed.append(FailedEntry(customerId=customer, error=refused.details[0].as_dict(),
@@ -184,7 +199,7 @@ def issue_bulk(request: IssueBulkRequest, caller: Caller, badges: BadgeStore, ea
         except BadgesError as refused:
             standing = earns.get_issue(caller.org_id, customer, badge.id) \
                 if refused.details[0].code == Err.ACTIVE_ISSUE_EXISTS.code else None
-            return IssuedEntry(customerId=customer, issuedId=standing["issuedId"] if standing else None,
+            return IssuedEntry(customerId=customer, issuedId=standing.issued_id if standing else None,
                                status="ACTIVE" if standing else None, error=refused.details[0].as_dict())
 
     result = IssueBulkResult(badgeMetaId=badge.id, triggeredBy=request.triggeredBy,
@@ -208,7 +223,7 @@ def revoke_earn(request: RevokeRequest, caller: Caller, badges: BadgeStore, earn
         raise ValidationFailed(problems)
     assert isinstance(request.customerId, int)  # the handler resolved it (service.customer_ids)
     active = [e for e in earns.earned(caller.org_id, request.customerId, request.badgeMetaId)
-              if e["active"] and request.earnedBadgeId == e["earnedBadgeId"]]
+              if e.active and request.earnedBadgeId == e.earned_id]
     if not active:
         raise BadgesError(Err.NO_ACTIVE_EARN, "earnedBadgeId")
     earned = active[-1]
@@ -225,29 +240,28 @@ def revoke_earn(request: RevokeRequest, caller: Caller, badges: BadgeStore, earn
     else:
         raise ServiceUnavailable()
     return RevokeResult(badgeMetaId=request.badgeMetaId, customerId=request.customerId,
-                        earnedBadgeId=earned["earnedBadgeId"], isActive=False)
+                        earnedBadgeId=earned.earned_id, isActive=False)
 
 
-def _earn(caller: Caller, badge_id: str, customer: int, request_id: Any, event: Decimal,
-          triggered_by: TriggeredBy, operation: str, key: str, badges: BadgeStore, earns: EarnStore,
-          at: Decimal) -> EarnResult:
+def _earn(earn: CustomerEarn, caller: Caller, badges: BadgeStore, earns: EarnStore, at: Decimal) -> EarnResult:
+    """The customer holds one more earned badge, or the refusal says why (see earn_badge)."""
     def record(badge: Badge, issued_id: str | None) -> EarnResult:
-        earned_id, expires = new_id(), expiry_of(badge.definition.earnedBadgeExpiry, badge.definition, event)
-        result = EarnResult(badgeMetaId=badge.id, customerId=customer, earnedBadgeId=earned_id,
-                            earnEventDate=to_epoch(event), requestId=str(request_id), issuedId=issued_id,
+        earned_id, expires = new_id(), expiry_of(badge.definition.earnedBadgeExpiry, badge.definition, earn.event)
+        result = EarnResult(badgeMetaId=badge.id, customerId=earn.customer, earnedBadgeId=earned_id,
+                            earnEventDate=to_epoch(earn.event), requestId=str(earn.request_id), issuedId=issued_id,
                             **times(expires))
         try:
             earns.record_earn(EarnPlan(
-                org_id=caller.org_id, badge=badge, customer_id=customer, operation=operation, request_key=key,
-                earned_id=earned_id, event=event, at=at, expires=expires, limits=plan(badge.definition, event),
-                result=result.model_dump(mode="json"), issued_id=issued_id,
-                triggered_by=triggered_by.model_dump(mode="json")))
+                org_id=caller.org_id, badge=badge, customer_id=earn.customer, operation=earn.operation,
+                request_key=earn.key, earned_id=earned_id, event=earn.event, at=at, expires=expires,
+                limits=plan(badge.definition, earn.event), result=result.model_dump(mode="json"),
+                issued_id=issued_id, triggered_by=earn.triggered_by.model_dump(mode="json")))
         except EarnRefused as refused:
-            raise _refusal_error(refused, badge.definition, event) from refused
+            raise _refusal_error(refused, badge.definition, earn.event) from refused
         return result
 
-    return _on_fresh_badge(caller, badge_id, operation, key, badges, earns, at,
-                           lambda badge: _check_earnable(badge, customer, event, at, triggered_by, earns), record)
+    return _on_fresh_badge(caller, earn.badge_id, earn.operation, earn.key, badges, earns, at,
+                           lambda badge: _check_earnable(badge, earn, at, earns), record)
 
 
 def _on_fresh_badge(caller: Caller, badge_id: str, operation: str, key: str | None, badges: BadgeStore,
@@ -300,10 +314,10 @@ def _stalled(badge: Badge, at: Decimal) -> bool:
     return at - badge.lastUpdatedOn > _STALLED_AFTER and (badge.finishing is None or badge.finishing < at)
 
 
-def _check_earnable(badge: Badge, customer: int, event: Decimal, at: Decimal, triggered_by: TriggeredBy,
-                    earns: EarnStore) -> str | None:
+def _check_earnable(badge: Badge, earn: CustomerEarn, at: Decimal, earns: EarnStore) -> str | None:
     """What can be checked against the badge as read (the write is conditioned on its version); for an
     ISSUE_EARN badge, the customer's issue id, which the write checks again."""
+    event = earn.event
     if event > at + FUTURE_TOLERANCE:
         raise BadgesError(Err.EVENT_IN_FUTURE, "earnEventDate")
     d = badge.definition
@@ -311,13 +325,13 @@ def _check_earnable(badge: Badge, customer: int, event: Decimal, at: Decimal, tr
         raise _not_live(badge, at)
     if not d.startOn <= event < d.expiresOn:
         raise BadgesError(Err.EVENT_OUTSIDE_BADGE, "earnEventDate")
-    _check_claimed(badge, triggered_by)
+    _check_claimed(badge, earn.triggered_by)
     if d.earnType != EarnType.ISSUE_EARN:
         return None
-    issue = earns.get_issue(badge.orgId, customer, badge.id)
-    if issue is None or not issue["active"] or not issue["issuedOn"] <= event < issue["expiresOn"]:
+    issue = earns.get_issue(badge.orgId, earn.customer, badge.id)
+    if issue is None or not issue.active or not issue.issued_on <= event < issue.expires_on:
         raise BadgesError(Err.ISSUE_REQUIRED, "customerId")
-    return issue["issuedId"]
+    return issue.issued_id
 
 
 def _check_issuable(badge: Badge, event: Decimal, at: Decimal, triggered_by: TriggeredBy | None) -> None:
@@ -364,13 +378,13 @@ def _refusal_error(refused: EarnRefused, definition: BadgeDefinition, event: Dec
     """One error per constraint refused (a rolling window counted on two month items refuses on both, one
     constraint), each with when it lets an earn through again (nextEligibleOn, from the counters the refusal saw:
     the latest of its items')."""
-    if any(r.kind == "issue" for r in refused.refusals):
+    if any(r.kind == RefusalKind.ISSUE for r in refused.refusals):
         return BadgesError(Err.ISSUE_REQUIRED, "customerId")
-    by_constraint: dict[tuple[str, str | None], list[Refusal]] = {}
+    by_constraint: dict[tuple[RefusalKind, str | None], list[Refusal]] = {}
     for r in refused.refusals:
         by_constraint.setdefault((r.kind, r.reference), []).append(r)
     details = [ErrorDetail.of(
-        Err.CUSTOMER_LIMIT_REACHED if r.kind == "customer_limit" else Err.BADGE_LIMIT_REACHED, r.reference,
+        Err.CUSTOMER_LIMIT_REACHED if r.kind == RefusalKind.CUSTOMER_LIMIT else Err.BADGE_LIMIT_REACHED, r.reference,
         f"{r.describes} allows {r.limit}: the limit is reached", fields(latest([
             freed_at(definition, s.reference, s.sk or "", s.limit, event, s.counts or {}) for s in same])))
         for same in by_constraint.values() for r in same[:1]]

@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
-from badges.domain.earning import CustomerBadgeView, Pagination
+from badges.domain.earning import CustomerBadgeView, IssueRecord, Pagination
 from badges.domain.eligibility import refused_now
 from badges.domain.enums import (
     BadgeAction,
@@ -25,9 +25,10 @@ from badges.domain.management import (
     constraint_statistics,
     counts_of,
     details_of,
+    recorded_on,
     state_of,
 )
-from badges.service.customers import customer_entries
+from badges.service.customers import CustomerEntries, customer_entries
 from badges.store.ports import BadgeStore, EarnStore, GroupStore
 
 
@@ -96,12 +97,13 @@ def customer_badge_list(customer: int, caller: Caller, query: ListQuery, badges:
     """One page of the customer's badges of one kind (as GET /customer/{customerId} finds them, the available
     kinds with the badges not started yet too), filtered and sorted as asked: the badges and the customer's
     earns and issues are read once each (one query apiece), the groups of the page's badges one read each."""
-    entries = customer_entries(customer, caller, query.badge_type, True, badges, earns, at, upcoming=True)
-    issues = {i["badgeMetaId"]: i for i in earns.issues(caller.org_id, customer)}
+    entries = customer_entries(CustomerEntries(customer, query.badge_type, include_expired=True, upcoming=True),
+                               caller, badges, earns, at)
+    issues = {i.badge_id: i for i in earns.issues(caller.org_id, customer)}
     expired = {}
     for earned in earns.earned(caller.org_id, customer) if query.sort_on == ManagementSort.LAST_EXPIRED_BADGE else ():
-        if earned["active"] and earned["expiresOn"] <= at:
-            expired[earned["badgeMetaId"]] = max(expired.get(earned["badgeMetaId"], 0), float(earned["expiresOn"]))
+        if earned.active and earned.expires_on <= at:
+            expired[earned.badge_id] = max(expired.get(earned.badge_id, 0), float(earned.expires_on))
     entries = [e for e in entries if _kept(e, query)]
     sort_value = {
         ManagementSort.EXPIRES_ON: lambda e: e.expiresOn,
@@ -124,8 +126,8 @@ def customer_badge_list(customer: int, caller: Caller, query: ListQuery, badges:
                               totalPages=math.ceil(len(entries) / query.size)))
 
 
-def _issued_on(issue: dict | None) -> float | None:
-    return None if issue is None else float(issue.get("at", issue["issuedOn"]))
+def _issued_on(issue: IssueRecord | None) -> float | None:
+    return None if issue is None else float(recorded_on(issue))
 
 
 def _kept(entry: CustomerBadgeView, query: ListQuery) -> bool:
@@ -149,7 +151,8 @@ def _compare(value: float, operator: str, bound: Decimal) -> bool:
     return value < bound if operator == DateOperator.LESS_THAN else value > bound
 
 
-def _summary(entry: CustomerBadgeView, group_name: str | None, issue: dict | None, at: Decimal) -> CustomerBadgeSummary:
+def _summary(entry: CustomerBadgeView, group_name: str | None, issue: IssueRecord | None,
+             at: Decimal) -> CustomerBadgeSummary:
     return CustomerBadgeSummary(
         name=entry.name, description=entry.description, badgeMetaId=entry.badgeMetaId, badgeType=entry.earnType,
         badgeGroupId=entry.badgeGroupId, badgeGroupName=group_name, badgeRank=entry.badgeRank,

@@ -55,18 +55,18 @@ def revoke_issues(request: RevokeIssueRequest, caller: Caller, badges: BadgeStor
 def _revoke_one(org_id: int, badge: Badge, customer: int, issue_id: str | None, earns: EarnStore,
                 at: Decimal) -> RevokedIssue:
     issue = earns.get_issue(org_id, customer, badge.id)
-    if issue is None or not issue["active"]:
+    if issue is None or not issue.active:
         return RevokedIssue(customerId=customer, issuedId=issue_id,
                             error=ErrorDetail.of(Err.NO_ISSUE_INSTANCE).as_dict())
-    if issue_id is not None and issue["issuedId"] != issue_id:
+    if issue_id is not None and issue.issued_id != issue_id:
         return RevokedIssue(customerId=customer, issuedId=issue_id,
                             error=ErrorDetail.of(Err.ISSUE_NOT_OF_CUSTOMER).as_dict())
     try:
-        earns.revoke_issue(org_id, customer, badge.id, issue["issuedId"], at)
+        earns.revoke_issue(org_id, customer, badge.id, issue.issued_id, at)
     except NotActive:  # revoked or replaced since we read it
-        return RevokedIssue(customerId=customer, issuedId=issue["issuedId"],
+        return RevokedIssue(customerId=customer, issuedId=issue.issued_id,
                             error=ErrorDetail.of(Err.NO_ISSUE_INSTANCE).as_dict())
-    return RevokedIssue(customerId=customer, issuedId=issue["issuedId"])
+    return RevokedIssue(customerId=customer, issuedId=issue.issued_id)
 
 
 def import_earned(items: list[ImportItem], caller: Caller, badges: BadgeStore, earns: EarnStore,

@@ -44,7 +44,7 @@ from badges.store.items import (
     query_prefix,
     side_by_side,
     to_item,
-    write_all,
+    write_named,
 )
 from badges.store.retry import RetryingClient
 from badges.store.tallies import NOT_COUNTS, SHARDS, TALLY_SK, moves, tally_of, tally_pk
@@ -91,10 +91,10 @@ class ShardWalk:
             update = "SET #told = :version, #excess = :excess REMOVE #rebalance, #finishing"
             names["#excess"], values[":excess"] = "excess", sorted(excess)
         try:
-            write_all(self._client, [{"Update": {
+            write_named(self._client, [("badge", {"Update": {
                 "TableName": self._table, "Key": badge_key(badge.orgId, badge.id), "UpdateExpression": update,
                 "ConditionExpression": "#version = :version", "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": to_item(values)}}])
+                "ExpressionAttributeValues": to_item(values)}})])
         except Refused:
             return  # a newer change was written meanwhile and carries the flag
 
@@ -103,7 +103,7 @@ class ShardWalk:
         caller that writes a lease (`finishing`, until `now` + FINISH_LEASE) on the badge's item, at its version,
         walks it to the end; others keep waiting. Refused once the change is finished, or while a lease holds."""
         try:
-            write_all(self._client, [{"Update": {
+            write_named(self._client, [("badge", {"Update": {
                 "TableName": self._table, "Key": badge_key(badge.orgId, badge.id),
                 "UpdateExpression": "SET #finishing = :until",
                 "ConditionExpression": "#version = :version AND attribute_exists(#rebalance) AND "
@@ -111,7 +111,7 @@ class ShardWalk:
                 "ExpressionAttributeNames": {"#version": "version", "#rebalance": "rebalance",
                                              "#finishing": "finishing"},
                 "ExpressionAttributeValues": to_item({":version": badge.version, ":now": now,
-                                                      ":until": now + FINISH_LEASE})}}])
+                                                      ":until": now + FINISH_LEASE})}})])
         except Refused:
             return
         self.finish(badge)
@@ -121,13 +121,13 @@ class ShardWalk:
         def step(shard: int) -> None:
             # refused: an earn planned on this version, or a later change, told the shard already
             with suppress(Refused):
-                write_all(self._client, [{"Update": {
+                write_named(self._client, [("shard", {"Update": {
                     "TableName": self._table,
                     "Key": to_item({"pk": tally_pk(org_key(org_id), badge_id, shard), "sk": TALLY_SK}),
                     "UpdateExpression": "SET #version = :version",
                     "ConditionExpression": "attribute_not_exists(#version) OR #version < :version",
                     "ExpressionAttributeNames": {"#version": "version"},
-                    "ExpressionAttributeValues": to_item({":version": version})}}])
+                    "ExpressionAttributeValues": to_item({":version": version})}})])
 
         side_by_side(step, range(SHARDS), most=_STEPS_AT_ONCE)
 
@@ -172,18 +172,18 @@ class ShardWalk:
             shards = sorted({shard for delta in plan.values() for shard in delta})
             if not shards:
                 return over
-            writes = [self._move(badge, sk, shard, {name: (counts[name].get(shard, 0), delta[shard])
-                                                    for name, delta in plan.items() if shard in delta})
+            writes = [(f"shard#{shard}", self._move(badge, sk, shard, {name: (counts[name].get(shard, 0), delta[shard])
+                                                    for name, delta in plan.items() if shard in delta}))
                       for shard in shards]
             check = {"ConditionCheck": {"TableName": self._table, "Key": badge_key(badge.orgId, badge.id),
                                         "ConditionExpression": "#version = :version",
                                         "ExpressionAttributeNames": {"#version": "version"},
                                         "ExpressionAttributeValues": to_item({":version": badge.version})}}
             try:
-                write_all(self._client, [check, *writes])
+                write_named(self._client, [("badge", check), *writes])
                 return over
             except Refused as refused:
-                if refused.failed(0):
+                if refused.failed("badge"):
                     return None
             keys = [to_item({"pk": tally_pk(org_key(badge.orgId), badge.id, shard), "sk": sk})
                     for shard in range(SHARDS)]

@@ -7,7 +7,7 @@ from functools import cache
 
 from badges.config import settings
 from badges.domain.customer_ids import KINDS
-from badges.store.items import Refused, dynamodb_client, org_key, to_item, write_all
+from badges.store.items import Refused, dynamodb_client, org_key, to_item, write_named
 from badges.store.retry import RetryingClient
 
 SK = "CID"
@@ -27,16 +27,16 @@ class DynamoCustomerDirectory:
         if no item holds it or it names this customer already (a repeat changes nothing); else the types another
         customer holds, and nothing is written."""
         kinds = [kind for kind in KINDS if kind in identifiers]
-        puts = [{"Put": {
+        puts = [(kind, {"Put": {
             "TableName": self._table,
             "Item": {**identifier_key(org_id, kind, identifiers[kind]),
                      **to_item({"orgId": org_id, "customerId": customer_id, "type": kind})},
             "ConditionExpression": "attribute_not_exists(pk) OR customerId = :customer",
-            "ExpressionAttributeValues": to_item({":customer": customer_id})}} for kind in kinds]
+            "ExpressionAttributeValues": to_item({":customer": customer_id})}}) for kind in kinds]
         try:
-            write_all(self._client, puts)
+            write_named(self._client, puts)
         except Refused as refused:
-            return [kind for index, kind in enumerate(kinds) if refused.failed(index)]
+            return [kind for kind in kinds if refused.failed(kind)]
         return []
 
     def customer_of(self, org_id: int, kind: str, value: str) -> int | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -18,14 +19,13 @@ from cachetools import LRUCache
 
 from badges.config import settings
 from badges.domain.badges import Badge
+from badges.domain.earning import EarnRecord, IssueRecord
 from badges.domain.errors import RequestRepeated, ServiceUnavailable
-from badges.domain.limits import Counter, Family, Limits, badge_families
+from badges.domain.limits import Counted, Counter, Family, Limits, Scope, badge_families
+from badges.store.badges import DynamoBadgeStore
 from badges.store.changes import family_key
-from badges.store.dynamo import (
-    MAX_ID_LENGTH,
-    DynamoBadgeStore,
-)
 from badges.store.items import (
+    MAX_ID_LENGTH,
     Refused,
     dynamodb_client,
     from_item,
@@ -34,9 +34,9 @@ from badges.store.items import (
     query_prefix,
     to_item,
     version_gate,
-    write_all,
+    write_named,
 )
-from badges.store.ports import EarnPlan, EarnRefused, IssueExists, NotActive, Refusal, StaleWrite
+from badges.store.ports import EarnPlan, EarnRefused, IssueExists, NotActive, Refusal, RefusalKind, StaleWrite
 from badges.store.retry import RetryingClient
 from badges.store.tallies import (
     SHARDS,
@@ -81,10 +81,27 @@ def badge_cells(limits: Limits) -> list[Cell]:
     tally = Cell(TALLY_SK, ["earned"], limits.badge_lifetime_limit, limits.badge_lifetime_reference,
                  "BADGE_FIXED_VALUE", [(ref, "BADGE_FIXED_VALUE") for ref in limits.badge_lifetime_also])
     return [tally, *(Cell(c.item, c.adds, c.limit, c.reference, c.describes, list(c.also))
-                     for c in limits.counters if c.scope == "badge")]
+                     for c in limits.counters if c.scope == Scope.BADGE)]
 
 
-def named(kind: str, cell: Cell | Counter, counts: dict[str, dict] | None = None) -> list[Refusal]:
+def earn_record(item: dict) -> EarnRecord:
+    """The earned badge an item holds (as from_item reads it)."""
+    return EarnRecord(
+        earned_id=item["earnedBadgeId"], badge_id=item["badgeMetaId"], customer_id=int(item["customerId"]),
+        event=item["earnEventDate"], earned_on=item["earnedOn"], expires_on=item["expiresOn"],
+        active=item["active"], request_id=item.get("requestId"), issued_id=item.get("issuedId"),
+        revoked_on=item.get("revokedOn"),
+        counters=tuple(Counted(pk, sk, adds) for pk, sk, adds in json.loads(item["counters"])))
+
+
+def issue_record(item: dict) -> IssueRecord:
+    """The issue an item holds (as from_item reads it)."""
+    return IssueRecord(issued_id=item["issuedId"], badge_id=item["badgeMetaId"], customer_id=int(item["customerId"]),
+                       issued_on=item["issuedOn"], expires_on=item["expiresOn"], active=item["active"],
+                       at=item.get("at"), revoked_on=item.get("revokedOn"))
+
+
+def named(kind: RefusalKind, cell: Cell | Counter, counts: dict[str, dict] | None = None) -> list[Refusal]:
     """One refusal per constraint on a full counter: its own, and any other at the same limit; with the counter
     items as read (`counts`), for when it has room again."""
     sk = cell.sk if isinstance(cell, Cell) else cell.item
@@ -105,6 +122,30 @@ def _quota_of(cell: Cell, shard: int) -> int | None:
     return None if cell.limit is None else quota(cell.limit, shard)
 
 
+def _customer_item(counter: Counter) -> str:
+    """The name of the customer's counter item in an earn's transaction."""
+    return f"customer {counter.item}"
+
+
+def _cell_item(shard: int, sk: str) -> str:
+    """The name of a badge-wide counter item (on a tally shard) in an earn's transaction."""
+    return f"shard {shard} {sk}"
+
+
+@dataclass(frozen=True)
+class _Try:
+    """One try of an earn's transaction: written, with the counter items it added to; or the customer's refusals,
+    and whether a badge-wide item (its version or a shard's quota) refused."""
+
+    counted: list[Counted] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
+    badge_part_failed: bool = False
+
+    @property
+    def written(self) -> bool:
+        return not self.refusals and not self.badge_part_failed
+
+
 class DynamoEarnStore:
     def __init__(self, client: RetryingClient, table_name: str):
         self._client = client
@@ -116,23 +157,25 @@ class DynamoEarnStore:
 
     # ---- earn -------------------------------------------------------------------------------------------
 
-    def record_earn(self, plan: EarnPlan) -> None:
+    def record_earn(self, plan: EarnPlan) -> list[Counted]:
         """Record the earn if every condition holds at once: the requestId is new (RequestRepeated), the badge
         is still the version planned on (StaleWrite), the ISSUE_EARN issue is active on the event date, and every
         counter is under its limit (EarnRefused names each one that is not). A badge-wide unit its home shard has
-        no room for is taken on another shard; refused only when no shard has room (store.tallies)."""
+        no room for is taken on another shard; refused only when no shard has room (store.tallies). Answers the
+        counter items it added to, as the earned badge keeps them for its revoke."""
         cells = badge_cells(plan.limits)
         home = home_shard(plan.customer_id, cells)
         placement = self._known_full(plan, cells, home) or Placement.at(home, cells)
         for _ in range(_PLACEMENTS):
-            refusals, badge_part_failed = self._try_earn(plan, placement, cells)
-            if not badge_part_failed and not refusals:
-                return
-            if badge_part_failed:
+            tried = self._try_earn(plan, placement, cells)
+            if tried.written:
+                return tried.counted
+            if tried.badge_part_failed:
                 seen = self._fresh_shards(plan, cells)
-            if refusals:  # with the badge-wide limits full as the shards were read: every constraint refused
-                raise EarnRefused(refusals + [r for cell in (full(cells, seen) if badge_part_failed else [])
-                                              for r in named("badge_limit", cell, _sums(seen))])
+            if tried.refusals:  # with the badge-wide limits full as the shards were read: every constraint refused
+                raise EarnRefused(tried.refusals + [
+                    r for cell in (full(cells, seen) if tried.badge_part_failed else [])
+                    for r in named(RefusalKind.BADGE_LIMIT, cell, _sums(seen))])
             placed = place(cells, seen, home)
             if isinstance(placed, Full):
                 again = self._shards(plan.org_id, plan.badge.id, [placed.cell])
@@ -161,18 +204,18 @@ class DynamoEarnStore:
             _EXHAUSTED[_exhausted_key(plan, cell, attribute)] = freed_then
         counts = _sums(seen) if seen else None
         raise EarnRefused([*customer, *(r for full_cell in (cell, *others)
-                                        for r in named("badge_limit", full_cell, counts))])
+                                        for r in named(RefusalKind.BADGE_LIMIT, full_cell, counts))])
 
     def _customer_refusals(self, plan: EarnPlan) -> list[Refusal]:
         """The customer's limits full as their counter items read now: what an earn refused with no write (its
         badge-wide limit known full) names beside it, as a refused transaction would have."""
-        counters = [c for c in plan.limits.counters if c.scope == "customer" and c.limit is not None]
+        counters = [c for c in plan.limits.counters if c.scope == Scope.CUSTOMER and c.limit is not None]
         if not counters:
             return []
         read = self.customer_counters(plan.org_id, plan.customer_id, [(plan.badge.id, c.item) for c in counters])
         items = {c.item: read.get((plan.badge.id, c.item), {}) for c in counters}
         return [r for c in counters if any(int(items[c.item].get(a, 0)) >= c.limit for a in c.adds)
-                for r in named("customer_limit", c, items)]
+                for r in named(RefusalKind.CUSTOMER_LIMIT, c, items)]
 
     def _known_full(self, plan: EarnPlan, cells: list[Cell], home: int) -> Placement | None:
         """For an earn that needs a counter this process saw full: one read of the shards. If none was given a
@@ -198,54 +241,55 @@ class DynamoEarnStore:
         placed = place(cells, seen, home)
         return placed if isinstance(placed, Placement) else None
 
-    def _try_earn(self, plan: EarnPlan, placement: Placement, cells: list[Cell]) -> tuple[list[Refusal], bool]:
-        """Write the earn with its badge-wide units where `placement` says: no refusals and False when it is
-        written; else the customer's refusals, and whether a badge-wide item (version or quota) refused."""
+    def _try_earn(self, plan: EarnPlan, placement: Placement, cells: list[Cell]) -> _Try:
+        """Write the earn with its badge-wide units where `placement` says, as one transaction of named items, and
+        tell what came of it by the names of the items that refused."""
         badge, org = plan.badge, plan.org_id
-        customer_counters = [c for c in plan.limits.counters if c.scope == "customer"]
+        customer_counters = [c for c in plan.limits.counters if c.scope == Scope.CUSTOMER]
         by_sk = {cell.sk: cell for cell in cells}
         parts = sorted(placement.parts.items(), key=lambda part: part[0][1] != TALLY_SK)  # the tally first
         customer_pk = f"{customer_key(org, plan.customer_id)}#BADGE#{badge.id}"
-        plan.counters = [(customer_pk, c.item, c.adds) for c in customer_counters]
-        plan.counters += [(tally_pk(org_key(org), badge.id, shard), sk, adds) for (shard, sk), adds in parts]
-        items: list[dict] = [self._put_request(org, plan.operation, plan.request_key, plan.result, plan.at)]
+        counted = [Counted(customer_pk, c.item, c.adds) for c in customer_counters]
+        counted += [Counted(tally_pk(org_key(org), badge.id, shard), sk, adds) for (shard, sk), adds in parts]
         (tally_shard, _), tally_adds = parts[0]
-        items.append(self._add(tally_pk(org_key(org), badge.id, tally_shard), TALLY_SK, tally_adds, 1,
-                               _quota_of(by_sk[TALLY_SK], tally_shard), version=badge.version))
-        items.append({"Put": {"TableName": self._table, "Item": to_item({
-            "pk": customer_key(org, plan.customer_id), "sk": f"EARN#{badge.id}#{plan.earned_id}",
-            "orgId": org, "earnedBadgeId": plan.earned_id, "badgeMetaId": badge.id,
-            "customerId": plan.customer_id,
-            "earnEventDate": plan.event, "earnedOn": plan.at, "expiresOn": plan.expires, "active": True,
-            "requestId": str(plan.result["requestId"]), "issuedId": plan.issued_id, "triggeredBy": plan.triggered_by,
-            "counters": json.dumps(plan.counters, separators=(",", ":"), ensure_ascii=False),
-        }), "ConditionExpression": "attribute_not_exists(pk)"}})
-        issue_at = len(items)
+        items = [
+            ("request", self._put_request(org, plan.operation, plan.request_key, plan.result, plan.at)),
+            ("tally", self._add(tally_pk(org_key(org), badge.id, tally_shard), TALLY_SK, tally_adds, 1,
+                                _quota_of(by_sk[TALLY_SK], tally_shard), version=badge.version)),
+            ("earned", {"Put": {"TableName": self._table, "Item": to_item({
+                "pk": customer_key(org, plan.customer_id), "sk": f"EARN#{badge.id}#{plan.earned_id}",
+                "orgId": org, "earnedBadgeId": plan.earned_id, "badgeMetaId": badge.id,
+                "customerId": plan.customer_id,
+                "earnEventDate": plan.event, "earnedOn": plan.at, "expiresOn": plan.expires, "active": True,
+                "requestId": str(plan.result["requestId"]), "issuedId": plan.issued_id,
+                "triggeredBy": plan.triggered_by,
+                "counters": json.dumps([[c.pk, c.sk, c.adds] for c in counted], separators=(",", ":"),
+                                       ensure_ascii=False),
+            }), "ConditionExpression": "attribute_not_exists(pk)"}}),
+        ]
         if plan.issued_id is not None:
-            items.append({"ConditionCheck": {
+            items.append(("issue", {"ConditionCheck": {
                 "TableName": self._table, "Key": self._issue_key(org, plan.customer_id, badge.id),
                 "ConditionExpression": "active = :true AND issuedId = :issued AND expiresOn > :event",
                 "ExpressionAttributeValues": to_item({":true": True, ":issued": plan.issued_id,
-                                                      ":event": plan.event})}})
-        first_counter = len(items)
-        items += [self._add(customer_pk, c.item, c.adds, 1, c.limit) for c in customer_counters]
-        first_cell = len(items)
-        items += [self._add(tally_pk(org_key(org), badge.id, shard), sk, adds, 1, _quota_of(by_sk[sk], shard))
-                  for (shard, sk), adds in parts[1:]]
+                                                      ":event": plan.event})}}))
+        items += [(_customer_item(c), self._add(customer_pk, c.item, c.adds, 1, c.limit)) for c in customer_counters]
+        cells_at = [(_cell_item(shard, sk), self._add(tally_pk(org_key(org), badge.id, shard), sk, adds, 1,
+                                                      _quota_of(by_sk[sk], shard)))
+                    for (shard, sk), adds in parts[1:]]
         try:
-            write_all(self._client, items)
+            write_named(self._client, items + cells_at)
         except Refused as refused:
-            if refused.failed(0):
+            if refused.failed("request"):
                 raise RequestRepeated(self.request_result(org, plan.operation, plan.request_key)) from refused
-            refusals = [Refusal("issue")] if plan.issued_id is not None and refused.failed(issue_at) else []
+            refusals = [Refusal(RefusalKind.ISSUE)] if refused.failed("issue") else []
+            full_counters = [c for c in customer_counters if refused.failed(_customer_item(c))]
             # the customer's counters as the refusing conditions saw them (returned with the refusal, not read)
-            seen = {c.item: refused.old(first_counter + offset) for offset, c in enumerate(customer_counters)
-                    if refused.failed(first_counter + offset)}
-            refusals += [r for offset, c in enumerate(customer_counters) if refused.failed(first_counter + offset)
-                         for r in named("customer_limit", c, seen)]
-            badge_part = refused.failed(1) or any(refused.failed(i) for i in range(first_cell, len(items)))
-            return refusals, badge_part
-        return [], False
+            seen = {c.item: refused.old(_customer_item(c)) for c in full_counters}
+            refusals += [r for c in full_counters for r in named(RefusalKind.CUSTOMER_LIMIT, c, seen)]
+            badge_part = any(refused.failed(name) for name in ["tally", *(name for name, _ in cells_at)])
+            return _Try(refusals=refusals, badge_part_failed=badge_part)
+        return _Try(counted=counted)
 
     def _shards(self, org_id: int, badge_id: str, cells: list[Cell]) -> dict[tuple[int, str], dict]:
         """Every shard's items of these cells (and the tally), read strongly consistent: (shard, sk) -> item."""
@@ -294,8 +338,8 @@ class DynamoEarnStore:
         if none came (the first still at work, or it stopped before storing it), it replays null."""
         item = {**request_key(org_id, operation, key), **to_item({"pending": True, "at": at})}
         try:
-            write_all(self._client, [{"Put": {"TableName": self._table, "Item": item,
-                                              "ConditionExpression": "attribute_not_exists(pk)"}}])
+            write_named(self._client, [("request", {"Put": {"TableName": self._table, "Item": item,
+                                                            "ConditionExpression": "attribute_not_exists(pk)"}})])
             return
         except Refused as refused:
             deadline = time.monotonic() + _PENDING_WAIT
@@ -316,10 +360,10 @@ class DynamoEarnStore:
 
     # ---- issue ------------------------------------------------------------------------------------------
 
-    def get_issue(self, org_id: int, customer_id: int, badge_id: str) -> dict | None:
+    def get_issue(self, org_id: int, customer_id: int, badge_id: str) -> IssueRecord | None:
         item = self._client.get_item(TableName=self._table, Key=self._issue_key(org_id, customer_id, badge_id),
                                      ConsistentRead=True)
-        return from_item(item["Item"]) if "Item" in item else None
+        return issue_record(from_item(item["Item"])) if "Item" in item else None
 
     def record_issue(self, badge: Badge, customer_id: int, issued_id: str, issued_on: Decimal, expires: Decimal,
                      at: Decimal) -> None:
@@ -330,35 +374,35 @@ class DynamoEarnStore:
             "issuedId": issued_id, "badgeMetaId": badge.id, "customerId": customer_id, "issuedOn": issued_on,
             "expiresOn": expires, "active": True, "at": at})}
         items = [
-            {"Put": {"TableName": self._table, "Item": issue,
-                     "ConditionExpression": "attribute_not_exists(pk) OR active <> :true OR expiresOn <= :at",
-                     "ExpressionAttributeValues": to_item({":true": True, ":at": at})}},
-            self._add(tally_pk(org_key(badge.orgId), badge.id, home_shard(customer_id)), TALLY_SK, ["issued"], 1,
-                      version=badge.version),
+            ("issue", {"Put": {"TableName": self._table, "Item": issue,
+                               "ConditionExpression": "attribute_not_exists(pk) OR active <> :true OR expiresOn <= :at",
+                               "ExpressionAttributeValues": to_item({":true": True, ":at": at})}}),
+            ("tally", self._add(tally_pk(org_key(badge.orgId), badge.id, home_shard(customer_id)), TALLY_SK,
+                                ["issued"], 1, version=badge.version)),
         ]
         try:
-            write_all(self._client, items)
+            write_named(self._client, items)
         except Refused as refused:
-            if refused.failed(1):
+            if refused.failed("tally"):
                 raise StaleWrite(badge.id) from refused
             raise IssueExists(customer_id) from refused
 
     # ---- revoke and reads -------------------------------------------------------------------------------
 
-    def earned(self, org_id: int, customer_id: int, badge_id: str | None = None) -> list[dict]:
+    def earned(self, org_id: int, customer_id: int, badge_id: str | None = None) -> list[EarnRecord]:
         """The customer's earned badges (of one badge, or all), oldest first."""
         if badge_id and len(badge_id) > MAX_ID_LENGTH:
             return []  # no id of ours; as a key prefix it could pass DynamoDB's sort key size
         prefix = f"EARN#{badge_id}#" if badge_id else "EARN#"
-        return [from_item(item) for item in self._query(customer_key(org_id, customer_id), prefix)]
+        return [earn_record(from_item(item)) for item in self._query(customer_key(org_id, customer_id), prefix)]
 
-    def issues(self, org_id: int, customer_id: int) -> list[dict]:
-        return [from_item(item) for item in self._query(customer_key(org_id, customer_id), "ISSUE#")]
+    def issues(self, org_id: int, customer_id: int) -> list[IssueRecord]:
+        return [issue_record(from_item(item)) for item in self._query(customer_key(org_id, customer_id), "ISSUE#")]
 
     def _query(self, pk: str, prefix: str) -> list[dict]:
         return query_prefix(self._client, self._table, pk, prefix)
 
-    def revoke(self, org_id: int, earned: dict, at: Decimal, badge: Badge) -> None:
+    def revoke(self, org_id: int, earned: EarnRecord, at: Decimal, badge: Badge) -> None:
         """The earned badge is inactive and every unit it took is given back, or NotActive if it was already;
         StaleWrite if a tally shard was told a newer version of the badge than `badge` (read it again). A unit of
         a family whose counts stand above a lowered limit (`badge.excess`) is given back where the excess is, so
@@ -366,29 +410,31 @@ class DynamoEarnStore:
         families = {family_key(family): family for family in badge_families(badge.definition)}
         for _ in range(_PLACEMENTS):
             gives: dict[tuple[str, str], dict[str, int | None]] = {}  # (pk, sk) -> attribute -> quota to be above
-            for pk, sk, adds in json.loads(earned["counters"]):
+            for counted in earned.counters:
+                pk, sk = counted.pk, counted.sk
                 family = self._in_excess(badge, families, pk, sk)
-                donors = self._donors(org_id, badge.id, family, pk, sk, adds) if family else {
-                    attribute: (pk, None) for attribute in adds}
+                donors = self._donors(org_id, badge.id, family, pk, sk, counted.adds) if family else {
+                    attribute: (pk, None) for attribute in counted.adds}
                 for attribute, (donor, above) in donors.items():
                     gives.setdefault((donor, sk), {})[attribute] = above
             gated = next((key for key in gives if key[1] == TALLY_SK and tally_of(key[0])), None)
-            items = [
-                {"Update": {"TableName": self._table,
-                            "Key": to_item({"pk": customer_key(org_id, int(earned["customerId"])),
-                                            "sk": f"EARN#{badge.id}#{earned['earnedBadgeId']}"}),
-                            "UpdateExpression": "SET active = :false, revokedOn = :at",
-                            "ConditionExpression": "active = :true",
-                            "ExpressionAttributeValues": to_item({":false": False, ":true": True, ":at": at})}},
-                *(self._give_back(pk, sk, attributes, badge.version if (pk, sk) == gated else None)
-                  for (pk, sk), attributes in gives.items()),
-            ]
+            inactive = {"Update": {"TableName": self._table,
+                                   "Key": to_item({"pk": customer_key(org_id, earned.customer_id),
+                                                   "sk": f"EARN#{badge.id}#{earned.earned_id}"}),
+                                   "UpdateExpression": "SET active = :false, revokedOn = :at",
+                                   "ConditionExpression": "active = :true",
+                                   "ExpressionAttributeValues": to_item({":false": False, ":true": True,
+                                                                         ":at": at})}}
+            items = [("earned", inactive), *(
+                (f"give back {pk} {sk}", self._give_back(pk, sk, attributes, badge.version if (pk, sk) == gated
+                                                          else None))
+                for (pk, sk), attributes in gives.items())]
             try:
-                write_all(self._client, items)
+                write_named(self._client, items)
                 return
             except Refused as refused:
-                if refused.failed(0):
-                    raise NotActive(earned["earnedBadgeId"]) from refused
+                if refused.failed("earned"):
+                    raise NotActive(earned.earned_id) from refused
                 if not badge.excess:
                     raise StaleWrite(badge.id) from refused
             if any(item.get("version", 0) > badge.version
@@ -467,20 +513,19 @@ class DynamoEarnStore:
     def revoke_issue(self, org_id: int, customer_id: int, badge_id: str, issued_id: str, at: Decimal) -> None:
         """The customer's issue `issued_id` of the badge is inactive and the badge counts one issue fewer (on the
         customer's tally shard, where the issue was counted); NotActive if it was not active with that id."""
-        items = [
-            {"Update": {"TableName": self._table, "Key": self._issue_key(org_id, customer_id, badge_id),
-                        "UpdateExpression": "SET active = :false, revokedOn = :at",
-                        "ConditionExpression": "active = :true AND issuedId = :issued",
-                        "ExpressionAttributeValues": to_item({":false": False, ":true": True, ":at": at,
-                                                              ":issued": issued_id})}},
-            {"Update": {"TableName": self._table,
-                        "Key": to_item({"pk": tally_pk(org_key(org_id), badge_id, home_shard(customer_id)),
-                                        "sk": TALLY_SK}),
-                        "UpdateExpression": "ADD #issued :minus", "ExpressionAttributeNames": {"#issued": "issued"},
-                        "ExpressionAttributeValues": to_item({":minus": -1})}},
-        ]
+        issue = {"Update": {"TableName": self._table, "Key": self._issue_key(org_id, customer_id, badge_id),
+                            "UpdateExpression": "SET active = :false, revokedOn = :at",
+                            "ConditionExpression": "active = :true AND issuedId = :issued",
+                            "ExpressionAttributeValues": to_item({":false": False, ":true": True, ":at": at,
+                                                                  ":issued": issued_id})}}
+        tally = {"Update": {"TableName": self._table,
+                            "Key": to_item({"pk": tally_pk(org_key(org_id), badge_id, home_shard(customer_id)),
+                                            "sk": TALLY_SK}),
+                            "UpdateExpression": "ADD #issued :minus", "ExpressionAttributeNames": {"#issued": "issued"},
+                            "ExpressionAttributeValues": to_item({":minus": -1})}}
+        items = [("issue", issue), ("tally", tally)]
         try:
-            write_all(self._client, items)
+            write_named(self._client, items)
         except Refused as refused:
             raise NotActive(issued_id) from refused
 

@@ -14,7 +14,7 @@ from cachetools import TTLCache
 
 from badges.config import settings
 from badges.domain.badges import Badge
-from badges.store.dynamo import DynamoBadgeStore
+from badges.store.badges import DynamoBadgeStore
 from badges.store.items import dynamodb_client, from_item, get_many, org_key, to_item
 from badges.store.retry import RetryingClient
 from badges.store.tallies import SHARDS, shard_sums, tally_pk

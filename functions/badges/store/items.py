@@ -17,6 +17,8 @@ from badges.store.retry import CONNECT_TIMEOUT, READ_TIMEOUT, RetryingClient, ca
 
 T, R = TypeVar("T"), TypeVar("R")
 BADGE_PREFIX = "BADGE#"
+GROUP_PREFIX = "GROUP#"
+MAX_ID_LENGTH = 64  # longer is no id of ours, and could exceed DynamoDB's key size
 # Connections kept open: a definition change tells its 64 tally shards side by side (store.changes).
 POOL = 64
 _serializer = TypeSerializer()
@@ -57,31 +59,45 @@ def badge_key(org_id: int, badge_id: str) -> dict:
     return to_item({"pk": org_key(org_id), "sk": BADGE_PREFIX + badge_id})
 
 
+def group_key(org_id: int, group_id: str) -> dict:
+    return to_item({"pk": org_key(org_id), "sk": GROUP_PREFIX + group_id})
+
+
 class Refused(Exception):
-    """A conditional write was refused; `codes` holds each item's reason, in order ('None' where it passed), and
-    `items` the item as it stood for each that failed and asked for it (ReturnValuesOnConditionCheckFailure)."""
+    """A conditional write was refused. Each item of the write has a name: `reasons` holds each one's reason, in
+    the order written ('None' where it passed), and `items` the item as it stood for each that failed and asked
+    for it (ReturnValuesOnConditionCheckFailure)."""
 
-    def __init__(self, codes: list[str], items: list[dict | None] | None = None):
-        super().__init__(codes)
-        self.codes = codes
-        self.items = items or [None] * len(codes)
+    def __init__(self, reasons: dict[str, str], items: dict[str, dict | None] | None = None):
+        super().__init__(reasons)
+        self.reasons = reasons
+        self.items = items or {}
 
-    def old(self, index: int) -> dict:
-        """The item at `index` as the refusing condition saw it; empty if it was not returned (or absent)."""
-        item = self.items[index] if index < len(self.items) else None
+    @property
+    def codes(self) -> list[str]:
+        return list(self.reasons.values())
+
+    def old(self, name: str) -> dict:
+        """The item `name` as the refusing condition saw it; empty if it was not returned (or absent)."""
+        item = self.items.get(name)
         return from_item(item) if item else {}
 
-    def failed(self, index: int) -> bool:
-        return self.codes[index] == "ConditionalCheckFailed"
+    def failed(self, name: str) -> bool:
+        return self.reasons.get(name) == "ConditionalCheckFailed"
 
 
 _SINGLE_WRITES = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item"}
 
 
-def write_all(client: RetryingClient, items: list[dict]) -> None:
-    """Apply the items atomically: one item as a plain conditional write (half the cost of a one-item
-    transaction), several as one transaction. Refused when a condition fails; throttling and conflicts were
-    retried by the client and, if they outlasted its budget, are ServiceUnavailable (a 503)."""
+def write_named(client: RetryingClient, named: list[tuple[str, dict]]) -> None:
+    """Apply the items atomically, each under a name of its own that a refusal answers by: one item as a plain
+    conditional write (half the cost of a one-item transaction), several as one transaction. Refused when a
+    condition fails; throttling and conflicts were retried by the client and, if they outlasted its budget, are
+    ServiceUnavailable (a 503)."""
+    names = [name for name, _ in named]
+    if len(set(names)) != len(names):
+        raise ValueError(f"transaction items need distinct names: {names}")
+    items = [item for _, item in named]
     try:
         if len(items) == 1 and next(iter(items[0])) in _SINGLE_WRITES:
             [(action, params)] = items[0].items()
@@ -91,12 +107,22 @@ def write_all(client: RetryingClient, items: list[dict]) -> None:
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         if code == "ConditionalCheckFailedException":
-            raise Refused(["ConditionalCheckFailed"]) from exc
+            raise Refused({names[0]: "ConditionalCheckFailed"}) from exc
         codes = cancellation_codes(exc)
         if "ConditionalCheckFailed" in codes:
             reasons = exc.response.get("CancellationReasons", [])
-            raise Refused(codes, [reason.get("Item") for reason in reasons]) from exc
+            raise Refused(dict(zip(names, codes, strict=True)),
+                          {name: reason.get("Item") for name, reason in zip(names, reasons, strict=True)}) from exc
         raise
+
+
+def versioned_put(table: str, item: dict, read_version: int) -> dict:
+    """A put that succeeds only over the version read (0: only where nothing is stored)."""
+    if read_version == 0:
+        return {"Put": {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
+    return {"Put": {"TableName": table, "Item": item, "ConditionExpression": "#version = :read",
+                    "ExpressionAttributeNames": {"#version": "version"},
+                    "ExpressionAttributeValues": to_item({":read": read_version})}}
 
 
 def get_many(client: RetryingClient, table: str, keys: list[dict], consistent: bool = True) -> list[dict]:

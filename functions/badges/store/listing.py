@@ -1,4 +1,4 @@
-"""Bounded reads of an org's listing (groups, badges): offset pages with their totals, and pages after a token."""
+"""Reads of an org's listing (groups, badges): offset pages with their totals, pages after a token, and walks."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from badges.domain.paging import MAX_OFFSET_ITEMS, PageRequest, total_pages
+from badges.store.items import org_key, to_item
 from badges.store.retry import RetryingClient
 
 # One listing request makes at most this many Query calls of at most _QUERY_LIMIT items each (and DynamoDB reads at
 # most 1 MB a call): with MAX_OFFSET_ITEMS it bounds what a request reads, filtered out items included.
 MAX_QUERIES = 20
 _QUERY_LIMIT = 100
+_MAX_PAGE_QUERIES = 8  # Query calls a page of a walk (query_page) makes at most
 
 
 @dataclass(frozen=True)
@@ -72,3 +74,35 @@ def page_of(read: Read, request: PageRequest, sort_key: Callable[[dict], Any] | 
     if request.sort_on == "ID":  # a token resumes in key order only
         next_after = items[-1]["sk"]["S"] if len(matches) > first + request.size else read.resume_after
     return Slice(items, next_after, request.page, len(matches), total_pages(len(matches), request.size))
+
+
+def listing_query(table: str, org_id: int, prefix: str, expression: dict | None = None) -> dict:
+    """A Query of the org's items whose sort key starts with `prefix`, with a filter expression if given."""
+    expression = expression or {}
+    return {"TableName": table, "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)", **expression,
+            "ExpressionAttributeValues": {**to_item({":pk": org_key(org_id), ":prefix": prefix}),
+                                          **expression.get("ExpressionAttributeValues", {})}}
+
+
+def query_page(client: RetryingClient, table: str, org_id: int, prefix: str, limit: int, after: str | None,
+               expression: dict | None = None) -> tuple[list[dict], str | None]:
+    """Up to `limit` matching items of the org whose sort key starts with `prefix`, from the sort key `after` on,
+    and the sort key to resume after (None at the end).
+
+    With a filter, DynamoDB counts items it read, not those that matched, so it asks again for the rest,
+    at most a few times; a short page that leads on is possible, an empty page is never the last but for `None`.
+    """
+    query = listing_query(table, org_id, prefix, expression)
+    start = {"pk": org_key(org_id), "sk": after} if after else None
+    items: list[dict] = []
+    for _ in range(_MAX_PAGE_QUERIES):
+        if start:
+            query["ExclusiveStartKey"] = to_item(start)
+        query["Limit"] = limit - len(items)
+        response = client.query(**query)
+        items += response["Items"]
+        last = response.get("LastEvaluatedKey")
+        start = {"pk": last["pk"]["S"], "sk": last["sk"]["S"]} if last else None
+        if start is None or len(items) >= limit:
+            break
+    return items, start["sk"] if start else None

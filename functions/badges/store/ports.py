@@ -1,14 +1,16 @@
 """The storage ports the services name; the DynamoDB adapter and the tests' in-memory fakes implement them."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
 
 from badges.domain.badges import Badge, Claim
 from badges.domain.custom_fields import CustomFieldRegistry
+from badges.domain.earning import EarnRecord, IssueRecord
 from badges.domain.groups import Group
-from badges.domain.limits import Limits
+from badges.domain.limits import Counted, Limits
 from badges.domain.org_meta import OrgMeta
 from badges.domain.paging import PageRequest
 
@@ -115,11 +117,19 @@ class BadgeStore(Protocol):
         """Each badge's (earnedCount, issuedCount) as they stand."""
 
 
+class RefusalKind(StrEnum):
+    """What refused an earn: the customer's issue (not active), a customer limit or a badge-wide limit."""
+
+    ISSUE = "issue"
+    CUSTOMER_LIMIT = "customer_limit"
+    BADGE_LIMIT = "badge_limit"
+
+
 @dataclass(frozen=True)
 class Refusal:
     """Why an earn's transaction was refused, in domain terms."""
 
-    kind: str  # "issue", "customer_limit", "badge_limit"
+    kind: RefusalKind
     reference: str | None = None
     describes: str | None = None
     limit: int | None = None
@@ -157,17 +167,17 @@ class EarnPlan:
     result: dict
     issued_id: str | None = None  # an ISSUE_EARN earn needs the customer's active issue
     triggered_by: dict | None = None  # {ownerType, referenceId}: who earned it for the customer (for events)
-    counters: list[tuple[str, str, list[str]]] = field(default_factory=list)
 
 
 class EarnStore(Protocol):
-    def record_earn(self, plan: EarnPlan) -> None:
-        """Record the earn if every condition holds at once (RequestRepeated, StaleWrite, EarnRefused if not)."""
+    def record_earn(self, plan: EarnPlan) -> list[Counted]:
+        """Record the earn if every condition holds at once (RequestRepeated, StaleWrite, EarnRefused if not);
+        the counter items it added to."""
 
     def request_result(self, org_id: int, operation: str, key: str) -> dict | None:
         """The first answer to a requestId of this operation, if it was used."""
 
-    def get_issue(self, org_id: int, customer_id: int, badge_id: str) -> dict | None:
+    def get_issue(self, org_id: int, customer_id: int, badge_id: str) -> IssueRecord | None:
         """The customer's issue of the badge, active or not, or None."""
 
     def reserve_request(self, org_id: int, operation: str, key: str, at: Decimal) -> None:
@@ -180,13 +190,13 @@ class EarnStore(Protocol):
                      at: Decimal) -> None:
         """Record an active issue unless one stands (IssueExists), at the badge version checked (StaleWrite)."""
 
-    def earned(self, org_id: int, customer_id: int, badge_id: str | None = None) -> list[dict]:
+    def earned(self, org_id: int, customer_id: int, badge_id: str | None = None) -> list[EarnRecord]:
         """The customer's earned badges, of one badge or all, oldest first."""
 
-    def issues(self, org_id: int, customer_id: int) -> list[dict]:
+    def issues(self, org_id: int, customer_id: int) -> list[IssueRecord]:
         """The customer's issues."""
 
-    def revoke(self, org_id: int, earned: dict, at: Decimal, badge: Badge) -> None:
+    def revoke(self, org_id: int, earned: EarnRecord, at: Decimal, badge: Badge) -> None:
         """Make the earn inactive and give back its units (NotActive if it already was), under `badge`'s limits
         (StaleWrite if the badge changed since it was read)."""
 
@@ -196,6 +206,7 @@ class EarnStore(Protocol):
 
     def badge_counters(self, org_id: int, badge_id: str, sks: list[str]) -> dict[str, dict[str, int]]:
         """The badge-wide counter items at these sort keys, each attribute summed over the tally shards."""
+
     def revoke_issue(self, org_id: int, customer_id: int, badge_id: str, issued_id: str, at: Decimal) -> None:
         """Make the customer's issue inactive and count one issue fewer (NotActive if it was not active)."""
 

@@ -12,8 +12,8 @@ from typing import Any, Protocol
 from botocore import exceptions as botocore_errors
 from botocore.exceptions import ClientError
 
-from badges.api.observability import logger
 from badges.domain.errors import ServiceUnavailable
+from badges.observability import logger
 
 # botocore's own retries are off (one attempt per call); these bound how long one attempt can take.
 CONNECT_TIMEOUT = 1.0

@@ -1,4 +1,4 @@
-"""The DynamoDB adapter: translates between stored items and the domain, and enforces uniqueness by conditions."""
+"""The DynamoDB adapter of badges: pk ORG#<org>, sk BADGE#<id>, the name lock at sk NAME#BADGE#<name>."""
 from __future__ import annotations
 
 import json
@@ -10,175 +10,31 @@ from typing import Any
 from badges.config import settings
 from badges.domain.badges import Badge, BadgeDefinition, Claim
 from badges.domain.claims import MAX_CLAIMS
-from badges.domain.custom_fields import CustomField, CustomFieldRegistry
-from badges.domain.errors import BadgeNameTaken, BadgesError, Err, GroupNameTaken, GroupNotFound, ServiceUnavailable
-from badges.domain.groups import Group
-from badges.domain.org_meta import OrgMeta, TagDefinition
+from badges.domain.errors import BadgeNameTaken, BadgesError, Err, GroupNotFound, ServiceUnavailable
 from badges.domain.paging import PageRequest
 from badges.store.changes import ShardWalk
 from badges.store.items import (
     BADGE_PREFIX,
+    MAX_ID_LENGTH,
     Refused,
     badge_key,
     dynamodb_client,
     from_item,
     get_many,
+    group_key,
     org_key,
     to_item,
-    write_all,
+    write_named,
 )
-from badges.store.listing import page_of, read_listing
+from badges.store.listing import listing_query, page_of, query_page, read_listing
+from badges.store.names import name_lock_key, release_name, take_name
 from badges.store.pagination import PageTokens
-from badges.store.ports import BadgeFilters, ClaimRefused, OrgMetaExists, Page, StaleWrite
+from badges.store.ports import BadgeFilters, ClaimRefused, Page, StaleWrite
 from badges.store.retry import RetryingClient
 from badges.store.tallies import SHARDS, TALLY_SK, tally_of, tally_pk
 
-GROUP_PREFIX = "GROUP#"
 BADGE_NUMBER_SK = "SEQ#BADGE"  # the org's badge counter, beside its badges
-_MAX_PAGE_QUERIES = 8
 _CLAIM_ATTEMPTS = 4  # a claim that meets another change of the badge reads it again
-MAX_ID_LENGTH = 64  # longer is no id of ours, and could exceed DynamoDB's key size
-
-
-def name_lock_key(org_id: int, kind: str, name: str) -> dict:
-    """Where a name is reserved: one item per org, kind and exact (case-sensitive) name."""
-    return to_item({"pk": org_key(org_id), "sk": f"NAME#{kind}#{name}"})
-
-
-def take_name(table: str, org_id: int, kind: str, name: str, holder_id: str) -> dict:
-    """A transaction item that reserves the name for `holder_id`, failing if anyone holds it."""
-    item = {**name_lock_key(org_id, kind, name), **to_item({"holderId": holder_id})}
-    return {"Put": {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
-
-
-def release_name(table: str, org_id: int, kind: str, name: str, holder_id: str) -> dict:
-    """A transaction item that frees the name, only if `holder_id` holds it."""
-    return {"Delete": {"TableName": table, "Key": name_lock_key(org_id, kind, name),
-                       "ConditionExpression": "holderId = :holder",
-                       "ExpressionAttributeValues": to_item({":holder": holder_id})}}
-
-
-def query_page(client: RetryingClient, table: str, org_id: int, prefix: str, limit: int, after: str | None,
-               **filters: Any) -> tuple[list[dict], str | None]:
-    """Up to `limit` matching items of the org whose sort key starts with `prefix`, from the sort key `after` on,
-    and the sort key to resume after (None at the end).
-
-    With a filter, DynamoDB counts items it read, not those that matched, so it asks again for the rest,
-    at most a few times; a short page that leads on is possible, an empty page is never the last but for `None`.
-    """
-    query: dict[str, Any] = {
-        "TableName": table,
-        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-        **filters,
-    }
-    query["ExpressionAttributeValues"] = {**to_item({":pk": org_key(org_id), ":prefix": prefix}),
-                                          **filters.get("ExpressionAttributeValues", {})}
-    start = {"pk": org_key(org_id), "sk": after} if after else None
-    items: list[dict] = []
-    for _ in range(_MAX_PAGE_QUERIES):
-        if start:
-            query["ExclusiveStartKey"] = to_item(start)
-        query["Limit"] = limit - len(items)
-        response = client.query(**query)
-        items += response["Items"]
-        last = response.get("LastEvaluatedKey")
-        start = {"pk": last["pk"]["S"], "sk": last["sk"]["S"]} if last else None
-        if start is None or len(items) >= limit:
-            break
-    return items, start["sk"] if start else None
-
-
-class DynamoGroupStore:
-    """Groups in the badges table: pk ORG#<org>, sk GROUP#<id>; the name lock at sk NAME#GROUP#<name>."""
-
-    def __init__(self, client: RetryingClient, table_name: str, tokens: PageTokens | None = None):
-        self._client = client
-        self._table = table_name
-        self._tokens = tokens or PageTokens()
-
-    def _group_key(self, org_id: int, group_id: str) -> dict:
-        return to_item({"pk": org_key(org_id), "sk": GROUP_PREFIX + group_id})
-
-    def _name_lock(self, group: Group) -> dict:
-        return take_name(self._table, group.org_id, "GROUP", group.name, group.id)
-
-    def _group_item(self, group: Group) -> dict:
-        return to_item({
-            "pk": org_key(group.org_id), "sk": GROUP_PREFIX + group.id, "kind": "group",
-            "id": group.id, "orgId": group.org_id, "name": group.name, "rank": group.rank,
-            "isActive": group.is_active, "createdBy": group.created_by, "createdOn": group.created_on,
-            "lastUpdatedBy": group.last_updated_by, "lastUpdatedOn": group.last_updated_on,
-            "version": group.version,
-        })
-
-    @staticmethod
-    def _group_of(item: dict) -> Group:
-        data = from_item(item)
-        return Group(
-            id=data["id"], org_id=int(data["orgId"]), name=data["name"], rank=int(data["rank"]),
-            is_active=bool(data["isActive"]), created_by=int(data["createdBy"]),
-            created_on=Decimal(data["createdOn"]), last_updated_by=int(data["lastUpdatedBy"]),
-            last_updated_on=Decimal(data["lastUpdatedOn"]), version=int(data["version"]),
-        )
-
-    def add_group(self, group: Group) -> None:
-        """Insert the group and reserve its name in one transaction; never overwrites either."""
-        put_group = {"Put": {"TableName": self._table, "Item": self._group_item(group),
-                             "ConditionExpression": "attribute_not_exists(pk)"}}
-        try:
-            write_all(self._client, [self._name_lock(group), put_group])
-        except Refused as refused:
-            if refused.failed(0):
-                raise GroupNameTaken(group.name) from refused
-            raise StaleWrite(group.id) from refused  # an id collision: practically never
-
-    def get_group(self, org_id: int, group_id: str) -> Group | None:
-        if len(group_id) > MAX_ID_LENGTH:
-            return None
-        response = self._client.get_item(TableName=self._table, Key=self._group_key(org_id, group_id))
-        return self._group_of(response["Item"]) if "Item" in response else None
-
-    def replace_group(self, old: Group, new: Group) -> None:
-        """Overwrite the group only at the version read; a rename releases the old name and takes the new one
-        in the same transaction, so a name is never held twice nor lost."""
-        put_group = {"Put": {
-            "TableName": self._table, "Item": self._group_item(new),
-            "ConditionExpression": "#version = :read",
-            "ExpressionAttributeNames": {"#version": "version"},
-            "ExpressionAttributeValues": to_item({":read": old.version}),
-        }}
-        items = [put_group]
-        if new.name != old.name:
-            items += [release_name(self._table, old.org_id, "GROUP", old.name, old.id), self._name_lock(new)]
-        try:
-            write_all(self._client, items)
-        except Refused as refused:
-            if len(items) == 3 and refused.failed(2) and not refused.failed(0):
-                raise GroupNameTaken(new.name) from refused
-            raise StaleWrite(new.id) from refused
-
-    def list_groups(self, org_id: int, request: PageRequest) -> Page[Group]:
-        """The page of the org's groups the request asks for; its token opens only for this org, this size and
-        this order, for a day. Reads at most MAX_OFFSET_ITEMS groups (see store.listing)."""
-        query = {"list": "groups", **request.query()}
-        after = self._tokens.open(request.token, org_id, query, GROUP_PREFIX) if request.token else None
-        read = read_listing(self._client, _listing_query(self._table, org_id, GROUP_PREFIX), org_key(org_id),
-                            request.order == "ASC", after, want=request.size if request.token else None)
-        page = page_of(read, request)
-        return Page(items=[self._group_of(item) for item in page.items],
-                    next_token=self._tokens.seal(org_id, query, page.next_after) if page.next_after else None,
-                    page=page.page, size=request.size, total=page.total, total_pages=page.total_pages)
-
-    def group_names(self, org_id: int, group_ids: list[str]) -> dict[str, str]:
-        """Each of these groups' name, for those of the org that exist."""
-        keys = [self._group_key(org_id, gid) for gid in dict.fromkeys(group_ids) if len(gid) <= MAX_ID_LENGTH]
-        return {item["id"]["S"]: item["name"]["S"]
-                for item in get_many(self._client, self._table, keys, consistent=False)}
-
-
-@cache
-def group_store() -> DynamoGroupStore:
-    return DynamoGroupStore(dynamodb_client(), settings().table("badges"))
 
 
 class DynamoBadgeStore:
@@ -194,13 +50,12 @@ class DynamoBadgeStore:
         self._tokens = tokens or PageTokens()
         self._walk = ShardWalk(client, table_name)
 
-    def _group_exists(self, badge: Badge) -> list[dict]:
+    def _group_exists(self, badge: Badge) -> list[tuple[str, dict]]:
         group_id = badge.definition.badgeGroupId
         if group_id is None:
             return []
-        key = to_item({"pk": org_key(badge.orgId), "sk": GROUP_PREFIX + group_id})
-        return [{"ConditionCheck": {"TableName": self._table, "Key": key,
-                                    "ConditionExpression": "attribute_exists(pk)"}}]
+        return [("group", {"ConditionCheck": {"TableName": self._table, "Key": group_key(badge.orgId, group_id),
+                                              "ConditionExpression": "attribute_exists(pk)"}})]
 
     @staticmethod
     def _definition_attributes(badge: Badge) -> dict[str, Any]:
@@ -248,15 +103,16 @@ class DynamoBadgeStore:
             "createdOn": badge.createdOn, "claims": {},
             **self._definition_attributes(badge),
         })}
-        items = [take_name(self._table, badge.orgId, "BADGE", badge.definition.name, badge.id),
-                 {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}},
+        items = [("name", take_name(self._table, badge.orgId, "BADGE", badge.definition.name, badge.id)),
+                 ("badge", {"Put": {"TableName": self._table, "Item": item,
+                                    "ConditionExpression": "attribute_not_exists(pk)"}}),
                  *self._group_exists(badge)]
         try:
-            write_all(self._client, items)
+            write_named(self._client, items)
         except Refused as refused:
-            if refused.failed(0):
+            if refused.failed("name"):
                 raise BadgeNameTaken(badge.definition.name) from refused
-            if len(items) == 3 and refused.failed(2):
+            if refused.failed("group"):
                 raise GroupNotFound(badge.definition.badgeGroupId, reference="badgeGroupId") from refused
             raise StaleWrite(badge.id) from refused
 
@@ -291,15 +147,15 @@ class DynamoBadgeStore:
             counts[badge_id][1] += int(item.get("issued", {}).get("N", 0))
         return {bid: (earned, issued) for bid, (earned, issued) in counts.items()}
 
-    def _tell_tallies(self, org_id: int, badge_id: str, version: int) -> list[dict]:
+    def _tell_tallies(self, org_id: int, badge_id: str, version: int) -> list[tuple[str, dict]]:
         """Transaction items that give every tally shard the badge's new version, only while the badge has no
         earns (a change to what its counters mean may not meet counted earns)."""
         names, values = {"#version": "version", "#earned": "earned"}, {":version": version, ":zero": 0}
-        return [{"Update": {"TableName": self._table,
+        return [(f"tally#{shard}", {"Update": {"TableName": self._table,
                             "Key": to_item({"pk": tally_pk(org_key(org_id), badge_id, shard), "sk": TALLY_SK}),
                             "UpdateExpression": "SET #version = :version", "ExpressionAttributeNames": names,
                             "ExpressionAttributeValues": to_item(values),
-                            "ConditionExpression": "attribute_not_exists(#earned) OR #earned = :zero"}}
+                            "ConditionExpression": "attribute_not_exists(#earned) OR #earned = :zero"}})
                 for shard in range(SHARDS)]
 
     def name_taken(self, org_id: int, name: str, by_other_than: str | None = None) -> bool:
@@ -326,22 +182,21 @@ class DynamoBadgeStore:
             "ExpressionAttributeValues": to_item({**values, ":read": old.version}),
         }}
         renamed = new.definition.name != old.definition.name
-        items = [update]
+        items = [("badge", update)]
         if renamed:
-            items += [release_name(self._table, old.orgId, "BADGE", old.definition.name, old.id),
-                      take_name(self._table, new.orgId, "BADGE", new.definition.name, new.id)]
+            items += [("old_name", release_name(self._table, old.orgId, "BADGE", old.definition.name, old.id)),
+                      ("new_name", take_name(self._table, new.orgId, "BADGE", new.definition.name, new.id))]
         items += self._group_exists(new)
-        group_at = len(items) - 1
         if uncounted:
             items += self._tell_tallies(new.orgId, new.id, new.version)
         try:
-            write_all(self._client, items)
+            write_named(self._client, items)
         except Refused as refused:
-            if refused.failed(0):
+            if refused.failed("badge"):
                 raise StaleWrite(new.id) from refused
-            if renamed and refused.failed(2):
+            if refused.failed("new_name"):
                 raise BadgeNameTaken(new.definition.name) from refused
-            if new.definition.badgeGroupId and refused.failed(group_at):
+            if refused.failed("group"):
                 raise GroupNotFound(new.definition.badgeGroupId, reference="badgeGroupId") from refused
             raise StaleWrite(new.id) from refused
         if not uncounted:
@@ -380,7 +235,7 @@ class DynamoBadgeStore:
                 "ExpressionAttributeValues": to_item({**values, ":read": current.version,
                                                       ":next": current.version + 1, ":told": current.told_version})}}
             try:
-                write_all(self._client, [update])
+                write_named(self._client, [("badge", update)])
             except Refused as refused:
                 after = self.get_badge(org_id, badge_id, counted=False)
                 if after is not None and not after.walked:
@@ -399,7 +254,7 @@ class DynamoBadgeStore:
         attributes they sort and filter on (see store.listing), then the page's badges by key."""
         query = {"list": "badges", **request.query(), **asdict(filters)}
         after = self._tokens.open(request.token, org_id, query, BADGE_PREFIX) if request.token else None
-        listing = {**_listing_query(self._table, org_id, BADGE_PREFIX, _badge_filter(filters, now)),
+        listing = {**listing_query(self._table, org_id, BADGE_PREFIX, _badge_filter(filters, now)),
                    "ProjectionExpression": "pk, sk, id, #n, startOn, claims"}
         listing["ExpressionAttributeNames"] = {**listing.get("ExpressionAttributeNames", {}), "#n": "name"}
         read = read_listing(self._client, listing, org_key(org_id), request.order == "ASC" or request.sort_on != "ID",
@@ -421,18 +276,10 @@ class DynamoBadgeStore:
         found, after = [], None
         while True:
             items, after = query_page(self._client, self._table, org_id, BADGE_PREFIX, _WALK_PAGE, after,
-                                      **_badge_filter(filters, now))
+                                      _badge_filter(filters, now))
             found += [self._badge_of(item) for item in items]
             if after is None:
                 return found
-
-
-def _listing_query(table: str, org_id: int, prefix: str, expression: dict | None = None) -> dict:
-    """A Query of the org's items whose sort key starts with `prefix`, with a filter expression if given."""
-    expression = expression or {}
-    return {"TableName": table, "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)", **expression,
-            "ExpressionAttributeValues": {**to_item({":pk": org_key(org_id), ":prefix": prefix}),
-                                          **expression.get("ExpressionAttributeValues", {})}}
 
 
 def _claims_filter(filters: BadgeFilters):
@@ -495,94 +342,3 @@ _STATUS_CONDITIONS = {
 @cache
 def badge_store() -> DynamoBadgeStore:
     return DynamoBadgeStore(dynamodb_client(), settings().table("badges"))
-
-
-CUSTOM_FIELDS_SK = "CUSTOMFIELDS"
-ORG_META_SK = "ORGMETA"
-
-
-def _versioned_put(table: str, item: dict, read_version: int) -> dict:
-    """A put that succeeds only over the version read (0: only where nothing is stored)."""
-    if read_version == 0:
-        return {"Put": {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
-    return {"Put": {"TableName": table, "Item": item, "ConditionExpression": "#version = :read",
-                    "ExpressionAttributeNames": {"#version": "version"},
-                    "ExpressionAttributeValues": to_item({":read": read_version})}}
-
-
-class DynamoCustomFieldStore:
-    """An org's custom field definitions as one item, pk ORG#<org>, sk CUSTOMFIELDS: at most
-    MAX_ORG_CUSTOM_FIELDS of at most ~500 bytes each. Every write is conditioned on the version read, so names stay
-    unique among active fields and the bounds hold under any concurrency; a badge reads them with one GetItem."""
-
-    def __init__(self, client: RetryingClient, table_name: str):
-        self._client = client
-        self._table = table_name
-
-    def registry(self, org_id: int) -> CustomFieldRegistry:
-        response = self._client.get_item(TableName=self._table, ConsistentRead=True,
-                                         Key=to_item({"pk": org_key(org_id), "sk": CUSTOM_FIELDS_SK}))
-        if "Item" not in response:
-            return CustomFieldRegistry(org_id=org_id)
-        data = from_item(response["Item"])
-        fields = tuple(CustomField.of_record(org_id, record) for record in json.loads(data["doc"]))
-        return CustomFieldRegistry(org_id=org_id, fields=fields, version=int(data["version"]))
-
-    def save_registry(self, old: CustomFieldRegistry, new: CustomFieldRegistry) -> None:
-        item = to_item({"pk": org_key(new.org_id), "sk": CUSTOM_FIELDS_SK, "kind": "customFields",
-                        "version": old.version + 1,
-                        "doc": json.dumps([f.as_record() for f in new.fields], separators=(",", ":"),
-                                          ensure_ascii=False)})
-        try:
-            write_all(self._client, [_versioned_put(self._table, item, old.version)])
-        except Refused as refused:
-            raise StaleWrite(str(new.org_id)) from refused
-
-
-@cache
-def custom_field_store() -> DynamoCustomFieldStore:
-    return DynamoCustomFieldStore(dynamodb_client(), settings().table("badges"))
-
-
-class DynamoOrgMetaStore:
-    """The org's meta as one item, pk ORG#<org>, sk ORGMETA: at most MAX_TAGS tags of under 1 KB each."""
-
-    def __init__(self, client: RetryingClient, table_name: str):
-        self._client = client
-        self._table = table_name
-
-    def get_org_meta(self, org_id: int) -> OrgMeta | None:
-        response = self._client.get_item(TableName=self._table, ConsistentRead=True,
-                                         Key=to_item({"pk": org_key(org_id), "sk": ORG_META_SK}))
-        if "Item" not in response:
-            return None
-        data = from_item(response["Item"])
-        return OrgMeta(org_id=org_id, tags=tuple(TagDefinition.model_validate(t) for t in json.loads(data["tags"])),
-                       created_by=int(data["createdBy"]), created_on=Decimal(data["createdOn"]),
-                       last_updated_by=int(data["lastUpdatedBy"]), last_updated_on=Decimal(data["lastUpdatedOn"]),
-                       version=int(data["version"]))
-
-    def _item(self, meta: OrgMeta) -> dict:
-        return to_item({"pk": org_key(meta.org_id), "sk": ORG_META_SK, "kind": "orgMeta",
-                        "tags": json.dumps([t.model_dump() for t in meta.tags], separators=(",", ":"),
-                                           ensure_ascii=False),
-                        "createdBy": meta.created_by, "createdOn": meta.created_on,
-                        "lastUpdatedBy": meta.last_updated_by, "lastUpdatedOn": meta.last_updated_on,
-                        "version": meta.version})
-
-    def add_org_meta(self, meta: OrgMeta) -> None:
-        try:
-            write_all(self._client, [_versioned_put(self._table, self._item(meta), 0)])
-        except Refused as refused:
-            raise OrgMetaExists() from refused
-
-    def replace_org_meta(self, old: OrgMeta, new: OrgMeta) -> None:
-        try:
-            write_all(self._client, [_versioned_put(self._table, self._item(new), old.version)])
-        except Refused as refused:
-            raise StaleWrite(str(new.org_id)) from refused
-
-
-@cache
-def org_meta_store() -> DynamoOrgMetaStore:
-    return DynamoOrgMetaStore(dynamodb_client(), settings().table("badges"))
