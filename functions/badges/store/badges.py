@@ -1,4 +1,4 @@
-"""The DynamoDB adapter of badges: pk ORG#<org>, sk BADGE#<id>, the name lock at sk NAME#BADGE#<name>."""
+"""The DynamoDB adapter of badges, each with its name lock (keys: functions/badges/README.md, "Data layout")."""
 from __future__ import annotations
 
 import json
@@ -38,7 +38,7 @@ _CLAIM_ATTEMPTS = 4  # a claim that meets another change of the badge reads it a
 
 
 class DynamoBadgeStore:
-    """Badges in the badges table: pk ORG#<org>, sk BADGE#<id>, the name lock at sk NAME#BADGE#<name>.
+    """Badges in the badges table, each with its name lock (keys: functions/badges/README.md, "Data layout").
 
     The definition is one JSON attribute; the attributes GET /badgeMeta filters on stand beside it, and the
     counters earns will add to are top-level numbers that a definition update never writes.

@@ -1,4 +1,4 @@
-"""The DynamoDB adapter of an org's custom field definitions: one item, pk ORG#<org>, sk CUSTOMFIELDS."""
+"""The DynamoDB adapter of an org's custom field definitions, one item (functions/badges/README.md, "Data layout")."""
 from __future__ import annotations
 
 import json
@@ -14,9 +14,9 @@ CUSTOM_FIELDS_SK = "CUSTOMFIELDS"
 
 
 class DynamoCustomFieldStore:
-    """An org's custom field definitions as one item, pk ORG#<org>, sk CUSTOMFIELDS: at most
-    MAX_ORG_CUSTOM_FIELDS of at most ~500 bytes each. Every write is conditioned on the version read, so names stay
-    unique among active fields and the bounds hold under any concurrency; a badge reads them with one GetItem."""
+    """An org's custom field definitions as one item: at most MAX_ORG_CUSTOM_FIELDS of at most ~500 bytes each.
+    Every write is conditioned on the version read, so names stay unique among active fields and the bounds hold
+    under any concurrency; a badge reads them with one GetItem."""
 
     def __init__(self, client: RetryingClient, table_name: str):
         self._client = client

@@ -1,4 +1,4 @@
-"""The DynamoDB adapter of groups: pk ORG#<org>, sk GROUP#<id>; the name lock at sk NAME#GROUP#<name>."""
+"""The DynamoDB adapter of groups, each with its name lock (keys: functions/badges/README.md, "Data layout")."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -28,7 +28,7 @@ from badges.store.retry import RetryingClient
 
 
 class DynamoGroupStore:
-    """Groups in the badges table: pk ORG#<org>, sk GROUP#<id>; the name lock at sk NAME#GROUP#<name>."""
+    """Groups in the badges table, each with its name lock."""
 
     def __init__(self, client: RetryingClient, table_name: str, tokens: PageTokens | None = None):
         self._client = client

@@ -1,4 +1,4 @@
-"""The DynamoDB adapter of an org's meta: one item, pk ORG#<org>, sk ORGMETA."""
+"""The DynamoDB adapter of an org's meta: one item (keys: functions/badges/README.md, "Data layout")."""
 from __future__ import annotations
 
 import json
@@ -15,7 +15,7 @@ ORG_META_SK = "ORGMETA"
 
 
 class DynamoOrgMetaStore:
-    """The org's meta as one item, pk ORG#<org>, sk ORGMETA: at most MAX_TAGS tags of under 1 KB each."""
+    """The org's meta as one item: at most MAX_TAGS tags of under 1 KB each."""
 
     def __init__(self, client: RetryingClient, table_name: str):
         self._client = client
