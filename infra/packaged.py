@@ -89,6 +89,10 @@ def _ref(name: str, resources: dict, parameters: dict) -> str:
     kind = resources[name]["Type"]
     if kind == "AWS::SecretsManager::Secret":  # Ref is the ARN; a partial ARN (no random suffix) names it too
         return f"arn:{PARTITION}:secretsmanager:{REGION}:{ACCOUNT}:secret:{physical_name(name)}"
+    if kind == "AWS::SNS::Topic":  # Ref is the ARN
+        return f"arn:{PARTITION}:sns:{REGION}:{ACCOUNT}:{physical_name(name)}"
+    if kind == "AWS::SQS::Queue":  # Ref is the URL
+        return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{physical_name(name)}"
     return physical_name(name)
 
 
