@@ -17,8 +17,9 @@ from tests.packaging import harness, iam, traffic
 
 RENAMED = ("BadgesStack-", "Source-")  # the source tree's deployment: the same stores under other names
 
-# Grants the traffic never uses, each with why it stays. The test fails when one of them becomes used (drop it
-# from here) and when a grant not listed goes unused (remove it from the role, or list it with its reason).
+# Grants the traffic never uses, (handler, action) -> why it stays. The test fails when one of them becomes used
+# (drop it from here) and when a grant not listed goes unused (remove it from the role, or list it with its
+# reason). None today: every grant is used by the traffic.
 EXPECTED_UNUSED: dict[tuple[str, str], str] = {}
 # Used by Lambda and the X-Ray daemon on the function's behalf, never by its code: no boto3 call shows them.
 RUNTIME_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords")
