@@ -85,6 +85,10 @@ def main() -> None:
             answer = {"error": str(exc), "type": type(exc).__name__, "trace": traceback.format_exc()}
         answer["calls"], answer["origins"] = list(calls), origins(config)
         protocol.write(json.dumps(answer, default=str) + "\n")
+    # Ended as Lambda ends a sandbox: at once, with no interpreter teardown (seconds on a loaded machine).
+    protocol.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -120,8 +120,13 @@ class Runner:
         return answer
 
     def stop(self) -> None:
-        self.process.stdin.close()
-        self.process.wait(timeout=10)
+        if not self.process.stdin.closed:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 class Function:
@@ -162,7 +167,10 @@ class Deployment:
         return {handler: runner.imported()[handler] for handler, runner in self.runners.items()}
 
     def stop(self) -> None:
-        for runner in {id(r): r for r in self.runners.values()}.values():
+        runners = list({id(r): r for r in self.runners.values()}.values())
+        for runner in runners:  # all told at once, so that they exit side by side
+            runner.process.stdin.close()
+        for runner in runners:
             runner.stop()
 
 
