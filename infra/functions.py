@@ -36,7 +36,7 @@ from badges.routes import (
     ROUTES,
     function_id,
 )
-from infra.nag import acknowledge, checkov_skip
+from infra.nag import acknowledge, checkov_skip, lint_acknowledge
 from infra.settings import StackSettings
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
@@ -259,9 +259,10 @@ def skip_function_checks(function: CfnResource, *, reserved: bool) -> None:
     checkov_skip(function, "CKV_AWS_116", "Invoked synchronously only (by API Gateway, or by an event pipe as its "
                  "enrichment, whose failed batches go to the pipe's dead-letter queue); a Lambda dead-letter queue "
                  "catches failed asynchronous invocations, which this function never has.")
-    checkov_skip(function, "CKV_AWS_117", "Reaches only DynamoDB, Secrets Manager, X-Ray and CloudWatch, over AWS "
-                 "endpoints with IAM authentication; a VPC would add NAT or endpoint cost and cold-start time and "
-                 "guard nothing here.")
+    no_vpc = ("Reaches only DynamoDB, Secrets Manager, X-Ray and CloudWatch, over AWS endpoints with IAM "
+              "authentication; a VPC would add NAT or endpoint cost and cold-start time and guard nothing here.")
+    checkov_skip(function, "CKV_AWS_117", no_vpc)
+    lint_acknowledge(function, "cfn-guard", "lambda_inside_vpc_check", no_vpc)
     checkov_skip(function, "CKV_AWS_173", "The environment holds table names, a secret's ARN and settings, "
                  "nothing secret; Lambda encrypts it at rest under an AWS owned key.")
     if not reserved:
@@ -271,9 +272,16 @@ def skip_function_checks(function: CfnResource, *, reserved: bool) -> None:
 
 
 def skip_log_group_checks(log_group: CfnResource) -> None:
-    checkov_skip(log_group, "CKV_AWS_158", "CloudWatch Logs encrypts every log group at rest; these hold request "
-                 "metadata, never bodies or credentials (API data tracing is off, the functions do not log events), "
-                 "so a customer managed key would add a key policy to keep right and protect nothing more.")
+    """The checks a log group of the stack does not meet, for checkov and cfn-guard, and why each does not apply."""
+    no_key = ("CloudWatch Logs encrypts every log group at rest; these hold request metadata, never bodies or "
+              "credentials (API data tracing is off, the functions do not log events), so a customer managed key "
+              "would add a key policy to keep right and protect nothing more.")
+    checkov_skip(log_group, "CKV_AWS_158", no_key)
+    lint_acknowledge(log_group, "cfn-guard", "cloudwatch_log_group_encrypted_check", no_key)
+    lint_acknowledge(log_group, "cfn-guard", "cloudwatch_log_group_retention_period_check",
+                     "Kept logRetentionDays (30 by default) on purpose: request metadata read while debugging and by "
+                     "the alarms' investigations, not an audit trail (CloudTrail is the account's); a deploy that "
+                     "must keep a year sets -c logRetentionDays=365, and the finding goes away.")
 
 
 def function_specs(settings: StackSettings) -> list[FunctionSpec]:

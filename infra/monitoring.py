@@ -20,6 +20,7 @@ from badges.routes import function_id
 from infra.api import BadgesApi
 from infra.data import table_construct_id
 from infra.functions import BadgesFunctions, HandlerFunction
+from infra.nag import lint_acknowledge
 from infra.pipes import EventPipes
 from infra.settings import StackSettings
 from infra.waf import ApiFirewall
@@ -244,6 +245,21 @@ class Monitoring(Construct):
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources=["*"],  # in a key policy, "*" is this key
+            )
+        )
+        lint_acknowledge(key.node.default_child, "parliament", "RESOURCE_STAR",
+                         "A key policy names no other resource: its \"*\" is this key (KMS developer guide, \"Key "
+                         "policies\"). The root statement is CDK's default (IAM policies decide), CloudWatch may only "
+                         "decrypt and make data keys, and grants are denied but for AWS services' resources.")
+        # Grants of this key only for AWS services' resources (Control Tower's CT.KMS.PR.3): none is needed here.
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["kms:CreateGrant"],
+                resources=["*"],
+                conditions={"BoolIfExists": {"kms:GrantIsForAWSResource": "false",
+                                             "aws:PrincipalIsAWSService": "false"}},
             )
         )
         topic = sns.Topic(self, "AlarmTopic", display_name="Badges alarms", master_key=key, enforce_ssl=True)

@@ -15,13 +15,16 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from badges.events import EVENTS, SOURCE, EventSpec, filter_json
-from infra.nag import acknowledge, checkov_skip
+from infra.nag import acknowledge, checkov_skip, lint_acknowledge
 
 BATCH_SIZE = 10  # records per PutEvents call; at most 10 entries go in one
 MAXIMUM_RETRIES = 10  # then the batch's description goes to the dead-letter queue
 DLQ_RETENTION = Duration.days(14)  # the longest SQS keeps a message
-STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
-                  "dynamodb:ListStreams")
+# What EventBridge Pipes needs of a DynamoDB stream source (Pipes user guide, "Amazon DynamoDB stream as a source":
+# execution role permissions): the three reads on the stream's ARN, and ListStreams, which IAM grants on "*" only
+# (Service Authorization Reference: it has no resource type), so a grant on the stream's ARN would do nothing.
+STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
+LIST_STREAMS = "dynamodb:ListStreams"
 
 
 def pipe_construct_id(spec: EventSpec) -> str:
@@ -49,12 +52,11 @@ class EventPipes(Construct):
             retention_period=DLQ_RETENTION,
             removal_policy=removal_policy,
         )
-        acknowledge(
-            self.dead_letters,
-            "SQS3",
-            "This queue is itself the event pipes' dead-letter queue: it holds the stream positions of records "
-            "the bus refused after every retry, for an operator to replay; a queue behind it would add nothing.",
-        )
+        is_dead_letters = ("This queue is itself the event pipes' dead-letter queue: it holds the stream positions of "
+                           "records the bus refused after every retry, for an operator to replay; a queue behind it "
+                           "would add nothing.")
+        acknowledge(self.dead_letters, "SQS3", is_dead_letters)
+        lint_acknowledge(self.dead_letters.node.default_child, "cfn-guard", "sqs_dlq_check", is_dead_letters)
         checkov_skip(
             self.dead_letters.node.default_child,
             "CKV_AWS_27",
@@ -80,6 +82,10 @@ class EventPipes(Construct):
             + "put events on the bus, dead-letter to its queue",
         )
         role.add_to_principal_policy(iam.PolicyStatement(actions=list(STREAM_ACTIONS), resources=[stream_arn]))
+        role.add_to_principal_policy(iam.PolicyStatement(actions=[LIST_STREAMS], resources=["*"]))
+        acknowledge(role, "IAM5[Resource::*]", "dynamodb:ListStreams supports no resource-level permissions (IAM "
+                    "accepts only \"*\" for it); it lists stream ARNs and reads no record. Every other statement of "
+                    "this role names its stream, bus, queue or function.")
         role.add_to_principal_policy(iam.PolicyStatement(actions=["events:PutEvents"],
                                                          resources=[self.bus.event_bus_arn]))
         role.add_to_principal_policy(iam.PolicyStatement(actions=["sqs:SendMessage"],

@@ -15,11 +15,14 @@ WALK = ("dynamodb:UpdateItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynam
 BADGE_UPDATE = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", *WALK)
 # A claim or an unclaim: the badge read and updated, then the walk.
 CLAIM = ("dynamodb:GetItem", *WALK)
+# Switching a badge on or off: the badge read and updated, then the walk.
+SWITCH = ("dynamodb:GetItem", *WALK)
 # An issue or an earn: the badge (and the customer's issue) read, then one transaction of puts, counter
 # updates and condition checks; a refused request reads its first answer back.
 # An earn's transaction, and the reads of the 64 tally shards it makes when its home shard is full (BatchGetItem).
+# A lowering that stopped half-way is finished by the first earn, issue or import that meets it: the walk.
 EARN = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem",
-        "dynamodb:BatchGetItem")
+        "dynamodb:BatchGetItem", *WALK)
 
 
 @dataclass(frozen=True)
@@ -59,17 +62,17 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/badgeMeta", "list_badges", {"badges": ("dynamodb:Query", "dynamodb:BatchGetItem")},
           reads_page_token_key=True),
     Route("GET", "/badgeMeta/{badgeId}", "get_badge", {"badges": ("dynamodb:GetItem", "dynamodb:BatchGetItem")}),
-    Route("PUT", "/badgeMeta/{badgeId}/activate", "activate_badge", {"badges": BADGE_UPDATE}, transactions=True),
-    Route("PUT", "/badgeMeta/{badgeId}/deactivate", "deactivate_badge", {"badges": BADGE_UPDATE},
-          transactions=True),
+    Route("PUT", "/badgeMeta/{badgeId}/activate", "activate_badge", {"badges": SWITCH}, transactions=True),
+    Route("PUT", "/badgeMeta/{badgeId}/deactivate", "deactivate_badge", {"badges": SWITCH}, transactions=True),
     Route("POST", "/badgeMeta/{badgeId}/claim", "claim_badge", {"badges": CLAIM}, transactions=True),
     Route("POST", "/badgeMeta/{badgeId}/unclaim", "unclaim_badge", {"badges": CLAIM}, transactions=True),
     Route("POST", "/badgeMeta/customer/issueBulk", "issue_bulk", {"badges": EARN}, transactions=True),
     Route("POST", "/customer/earn", "earn", {"badges": EARN}, transactions=True),
     Route("POST", "/customer/earnBulk", "earn_bulk", {"badges": EARN}, transactions=True),
-    # the earned badge found (Query), the badge read (GetItem), its tallies read for a version or an excess
+    # the earned badge found (Query), the badge read (GetItem), its tallies read for a version or an excess; a
+    # lowering that stopped half-way is finished by the first revoke that meets it (the walk)
     Route("POST", "/customer/revokeEarn", "revoke_earn",
-          {"badges": ("dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:BatchGetItem")},
+          {"badges": ("dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:BatchGetItem", *WALK)},
           transactions=True),
     # the four routes that read X-CAP-CUSTOMER-IDENTIFIER resolve it with one GetItem (they all read items already)
     Route("GET", "/customer/{customerId}", "get_customer_badges",
