@@ -39,11 +39,14 @@ def freed_at(definition: BadgeDefinition, reference: str | None, sk: str, limit:
     stem = sk.rsplit("#", 1)[0]  # RW#D3
     unit, length = _UNITS[stem[3]], int(stem[4:])
     by_day = _days(stem, counts)
-    ends = rolling_window_ends(day_of(event), unit, length)
-    for candidate in [*ends[1:], ends[-1] + timedelta(days=1)]:
+    # From the day after the event up to the day after the last window end counted in: an earn dated ahead of
+    # the clock counts in windows that end after every one an earn now would count in.
+    candidate, last = day_of(event) + timedelta(days=1), max([day_of(event), *by_day]) + timedelta(days=1)
+    while candidate <= last:
         if all(by_day.get(end, 0) < limit for end in rolling_window_ends(candidate, unit, length)):
             moment = epoch_of(candidate)
             return moment if moment < definition.expiresOn else None
+        candidate += timedelta(days=1)
     return None
 
 
