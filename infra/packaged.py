@@ -27,6 +27,9 @@ POWERTOOLS_EXTRAS = "all"
 POWERTOOLS_REMOVED = ("boto*", "s3transfer*", "*dateutil*", "urllib3*", "six*", "jmespath*")
 # Stand-ins for what CloudFormation resolves at deploy time.
 ACCOUNT, REGION, PARTITION = "123456789012", "us-east-1", "aws"
+# The pseudo parameters as Ref and Fn::Sub read them in that fake account.
+PSEUDO = {"AWS::AccountId": ACCOUNT, "AWS::Region": REGION, "AWS::Partition": PARTITION,
+          "AWS::StackName": STACK_ID, "AWS::URLSuffix": "amazonaws.com"}
 _POWERTOOLS_PARAMETER = re.compile(r"^/aws/service/powertools/python/[^/]+/python[\d.]+/(?P<version>[\d.]+)$")
 
 
@@ -69,8 +72,7 @@ def resolve(value, resources: dict, parameters: dict | None = None):
         separator, parts = value["Fn::Join"]
         return separator.join(str(resolve(part, resources, parameters)) for part in parts)
     if "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
-        pseudo = {"AWS::AccountId": ACCOUNT, "AWS::Region": REGION, "AWS::Partition": PARTITION}
-        return re.sub(r"\$\{([^}]+)\}", lambda m: pseudo[m.group(1)], value["Fn::Sub"])
+        return re.sub(r"\$\{([^}]+)\}", lambda m: PSEUDO[m.group(1)], value["Fn::Sub"])
     return {key: resolve(item, resources, parameters) for key, item in value.items()}
 
 
@@ -80,10 +82,8 @@ def physical_name(logical_id: str) -> str:
 
 
 def _ref(name: str, resources: dict, parameters: dict) -> str:
-    pseudo = {"AWS::AccountId": ACCOUNT, "AWS::Region": REGION, "AWS::Partition": PARTITION,
-              "AWS::StackName": STACK_ID, "AWS::URLSuffix": "amazonaws.com"}
-    if name in pseudo:
-        return pseudo[name]
+    if name in PSEUDO:
+        return PSEUDO[name]
     if name in parameters:
         return f"resolved:{parameters[name].get('Default', name)}"
     kind = resources[name]["Type"]
